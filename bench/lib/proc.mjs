@@ -1,0 +1,102 @@
+// Reads what the benchmark needs about other processes from /proc: CPU ticks (own + reaped
+// children, so a forking server's finished sessions are counted), the process tree below a
+// server (forking servers run each session as child processes), and resident memory.
+import { readFileSync, readdirSync } from "node:fs";
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux we run on). */
+export const CLOCK_TICKS = 100;
+
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+function statFields(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // fields[0] is field 3 of proc(5) (state)
+  return text.slice(text.lastIndexOf(")") + 2).trim().split(" ");
+}
+
+/**
+ * CPU seconds of `pid`: utime + stime, plus cutime + cstime (children it has waited for).
+ * vsftpd and pure-ftpd fork a process per session and reap it when the session ends, so
+ * reading this before and after a transfer (once the session's processes are gone) counts
+ * the whole server.
+ */
+export function cpuSeconds(pid) {
+  const f = statFields(pid);
+  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return ticks / CLOCK_TICKS;
+}
+
+/** `pid` and every process below it (children, grandchildren...), from the parent links in /proc. */
+export function processTree(pid) {
+  const children = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const ppid = Number(statFields(name)[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const tree = [pid];
+  // bounded: every pid is visited once, and /proc holds a finite number of them
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/**
+ * Waits (bounded) until `pid` has no descendants left, i.e. every session process ended and
+ * was reaped (a zombie still shows in /proc until its parent waits for it). vsftpd's sessions
+ * call setsid(), so the process group would not find them; the parent links do.
+ */
+export async function waitForNoDescendants(pid, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (processTree(pid).length <= 1) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** VmRSS of one process in KiB (0 if it is gone). */
+export function rssKiB(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size in KiB: shared pages split between the processes that map them. */
+export function pssKiB(pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Memory of a server and its session processes: summed RSS (counts shared pages once per process) and PSS. */
+export function treeMemory(pid) {
+  const pids = processTree(pid);
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    rss += rssKiB(pid);
+    pss += pssKiB(pid);
+  }
+  return { processes: pids.length, rssKiB: rss, pssKiB: pss };
+}
+
+/** Backlog of the socket listening on 127.0.0.1:port, as `ss` reports it (Send-Q of a LISTEN row). */
+export function listenBacklog(ssOutput, port) {
+  for (const line of ssOutput.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    // State Recv-Q Send-Q Local Peer
+    if (cols[0] === "LISTEN" && cols[3]?.endsWith(`:${port}`)) return Number(cols[2]);
+  }
+  return undefined;
+}
