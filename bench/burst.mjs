@@ -5,7 +5,7 @@
 // Run as its own process so its event loop serves nothing else.
 // Usage: node bench/burst.mjs '{"host":..,"port":..,"user":..,"password":..,"count":1000,"pid":SERVER_PID}'
 import * as net from "node:net";
-import { treeMemory } from "./lib/proc.mjs";
+import { tcpListenCounters, treeMemory } from "./lib/proc.mjs";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
 const count = cfg.count ?? 1000;
@@ -17,21 +17,28 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** One control connection: a tiny reply reader and a log-in state machine. */
 function session(index) {
-  const s = { index, started: performance.now(), latencyMs: undefined, failure: undefined, closed: false, socket: undefined };
+  const s = { index, started: performance.now(), latencyMs: undefined, failure: undefined, closed: false, socket: undefined, step: "connect" };
   let buffer = "";
   let step = "greeting";
+  const setStep = (next) => {
+    step = next;
+    s.step = next;
+  };
   let onReply;
   s.done = new Promise((resolve) => {
     const finish = (failure) => {
       if (step === "done") return;
       s.failure = failure;
       if (failure === undefined) s.latencyMs = performance.now() - s.started;
-      step = "done";
+      setStep("done");
       resolve();
     };
     const socket = net.connect({ host: cfg.host, port: cfg.port });
     s.socket = socket;
     socket.setNoDelay(true);
+    socket.once("connect", () => {
+      if (step === "greeting") s.step = "greeting";
+    });
     socket.setEncoding("latin1");
     socket.on("error", (error) => finish(error.code ?? error.message));
     socket.on("close", () => {
@@ -53,12 +60,12 @@ function session(index) {
         }
         if (step === "greeting") {
           if (code === 220) {
-            step = "user";
+            setStep("user");
             socket.write(`USER ${cfg.user}\r\n`);
           } else finish(`greeting ${line}`);
         } else if (step === "user") {
           if (code === 331) {
-            step = "pass";
+            setStep("pass");
             socket.write(`PASS ${cfg.password}\r\n`);
           } else if (code === 230) finish(undefined);
           else finish(`USER ${line}`);
@@ -94,6 +101,7 @@ function percentile(sorted, p) {
 }
 
 const before = treeMemory(cfg.pid);
+const counters0 = tcpListenCounters();
 const t0 = performance.now();
 const sessions = [];
 for (let i = 0; i < count; i++) sessions.push(session(i));
@@ -104,6 +112,7 @@ await Promise.race([
 ]);
 clearTimeout(timer);
 const allSettledMs = performance.now() - t0;
+const counters1 = tcpListenCounters();
 await sleep(settleMs);
 const after = treeMemory(cfg.pid);
 
@@ -111,7 +120,7 @@ const ok = sessions.filter((s) => s.latencyMs !== undefined);
 const failures = {};
 for (const s of sessions) {
   if (s.latencyMs !== undefined) continue;
-  const why = s.failure ?? "no 230 within the login timeout";
+  const why = s.failure ?? `no 230 within ${loginTimeoutMs} ms (waiting for ${s.step === "connect" ? "the TCP connection" : s.step === "greeting" ? "220" : `the reply to ${s.step.toUpperCase()}`})`;
   failures[why] = (failures[why] ?? 0) + 1;
 }
 const latencies = ok.map((s) => s.latencyMs).sort((a, b) => a - b);
@@ -137,6 +146,8 @@ process.stdout.write(
       max: latencies.at(-1),
     },
     memory: { before, after, afterClose },
+    // machine-wide kernel counters during the login phase (see README: SYN cookies)
+    kernel: Object.fromEntries(Object.keys(counters1).map((k) => [k, counters1[k] - (counters0[k] ?? 0)])),
     rssPerSessionKiB: loggedIn ? (after.rssKiB - before.rssKiB) / loggedIn : undefined,
     pssPerSessionKiB: loggedIn ? (after.pssKiB - before.pssKiB) / loggedIn : undefined,
   })}\n`,

@@ -518,7 +518,7 @@ async function partBurst(ctx) {
   }
   table(
     `3. burst: ${opts.sessions} simultaneous connections, USER/PASS then idle`,
-    ["server", "logged in", "alive", "p50 ms", "p95 ms", "max ms", "RSS KiB/sess", "PSS KiB/sess", "procs", "backlog"],
+    ["server", "logged in", "alive", "p50 ms", "p95 ms", "max ms", "RSS KiB/sess", "PSS KiB/sess", "procs", "backlog", "overflows"],
     Object.values(perServer).map((r) => [
       r.server,
       `${r.loggedIn}/${r.count}`,
@@ -530,6 +530,7 @@ async function partBurst(ctx) {
       fmt(r.pssPerSessionKiB, 1),
       r.memory.after.processes,
       r.listenBacklog,
+      r.kernel?.ListenOverflows,
     ]),
   );
   for (const r of Object.values(perServer)) {

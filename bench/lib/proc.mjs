@@ -100,3 +100,28 @@ export function listenBacklog(ssOutput, port) {
   }
   return undefined;
 }
+
+/**
+ * The kernel's TcpExt counters that explain lost connections under a burst (machine-wide, so
+ * read them as "during the burst" only when nothing else is connecting): accept-queue
+ * overflows and SYN cookies sent.
+ */
+export function tcpListenCounters() {
+  const out = {};
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+    for (let i = 0; i + 1 < lines.length; i++) {
+      if (!lines[i].startsWith("TcpExt:") || !lines[i + 1].startsWith("TcpExt:")) continue;
+      const names = lines[i].split(/\s+/).slice(1);
+      const values = lines[i + 1].split(/\s+/).slice(1).map(Number);
+      for (const key of ["ListenOverflows", "ListenDrops", "SyncookiesSent", "SyncookiesRecv"]) {
+        const at = names.indexOf(key);
+        if (at >= 0) out[key] = values[at];
+      }
+      break;
+    }
+  } catch {
+    // no /proc/net/netstat
+  }
+  return out;
+}
