@@ -199,6 +199,18 @@ describe("host specifics", () => {
     expect(await nfs.stat("/in-file")).toMatchObject({ type: "link", target: "a.txt" });
   });
 
+  it("shows absolute link targets as virtual paths, and hides those outside the root", async () => {
+    const realRoot = fs.realpathSync(root);
+    fs.symlinkSync(nodePath.join(realRoot, "a.txt"), nodePath.join(root, "abs-in"));
+    fs.symlinkSync("/etc/hostname", nodePath.join(root, "abs-out"));
+    expect(await nfs.stat("/abs-in")).toMatchObject({ type: "link", target: "/a.txt" });
+    const out = await nfs.stat("/abs-out");
+    expect(out.type).toBe("link");
+    expect(out.target).toBeUndefined();
+    const listed = (await nfs.list("/")).find((e) => e.name === "abs-out");
+    expect(JSON.stringify(listed)).not.toContain("/etc");
+  });
+
   it("refuses to open a FIFO instead of blocking on it", async () => {
     execFileSync("mkfifo", [nodePath.join(root, "pipe")]);
     expect(await codeOf(nfs.openRead("/pipe"))).toBe("EACCES");

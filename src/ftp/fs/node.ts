@@ -66,7 +66,7 @@ export class NodeFileSystem implements FileSystem {
     const v = resolvePath("/", path);
     try {
       const real = await this.locate(v, false, "stat");
-      return await describe(real, baseName(v));
+      return await describe(real, baseName(v), await this.getRealRoot());
     } catch (err) {
       throw fromNodeError(err, "stat", v);
     }
@@ -77,9 +77,10 @@ export class NodeFileSystem implements FileSystem {
     try {
       const real = await this.locate(v, true, "list");
       const names = await fsp.readdir(real);
+      const realRoot = await this.getRealRoot();
       const infos = await Promise.all(
         names.map((name) =>
-          describe(nodePath.join(real, name), name).catch((err: unknown) => {
+          describe(nodePath.join(real, name), name, realRoot).catch((err: unknown) => {
             // Removed between readdir and lstat: it is simply no longer there.
             if (errnoOf(err) === "ENOENT") return undefined;
             throw err;
@@ -314,7 +315,7 @@ function dropBytes(buffers: Buffer[], n: number): Buffer[] {
   return rest;
 }
 
-async function describe(real: string, name: string): Promise<FileInfo> {
+async function describe(real: string, name: string, realRoot: string): Promise<FileInfo> {
   const st = await fsp.lstat(real);
   const type = typeOf(st);
   const info: FileInfo = {
@@ -325,8 +326,21 @@ async function describe(real: string, name: string): Promise<FileInfo> {
     mode: st.mode & 0o7777,
     readOnly: (st.mode & 0o200) === 0,
   };
-  // The target is shown as stored: it is the link's content, not a resolved host path.
-  return type === "link" ? { ...info, target: await fsp.readlink(real) } : info;
+  if (type !== "link") return info;
+  const target = visibleTarget(await fsp.readlink(real), realRoot);
+  return target === undefined ? info : { ...info, target };
+}
+
+/**
+ * What a listing may show of a link's target: a relative target as stored, an absolute one as
+ * its virtual path when it lies inside the root, and nothing when it points outside (a host
+ * path would tell the client where the root lives).
+ */
+function visibleTarget(target: string, realRoot: string): string | undefined {
+  if (!nodePath.isAbsolute(target)) return target;
+  if (!inside(target, realRoot)) return undefined;
+  const rel = nodePath.relative(realRoot, target);
+  return rel === "" ? "/" : "/" + rel.split(nodePath.sep).join("/");
 }
 
 async function exists(real: string): Promise<boolean> {
