@@ -205,8 +205,13 @@ describe("lftp mirror", () => {
     const tree = join(root, "v6-tree");
     await makeTree(tree, 20, 256 * 1024);
     const down = join(local, "v6-tree-back");
+    const mark = v6.commands.length;
     const r = await lftp(v6, `mirror v6-tree ${down}`, ["ftp:passive-mode off"]);
     expect(r.code, transcript(r, v6)).toBe(0);
     expect(await listTree(down)).toEqual(await listTree(tree));
+    // lftp falls back to passive after refused EPRTs and still succeeds (slowly): insist on active
+    const verbs = verbsSince(v6, mark);
+    expect(verbs).toContain("EPRT");
+    expect(verbs, transcript(r, v6)).not.toContain("EPSV");
   }, T);
 });

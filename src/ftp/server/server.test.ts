@@ -72,16 +72,19 @@ async function stor(c: RawControl, verb: string, body: Buffer): Promise<number> 
   return (await c.next()).code;
 }
 
-function listenActive(): Promise<{ port: number; body: Promise<Buffer>; close(): void }> {
+function listenActive(): Promise<{ port: number; body: Promise<Buffer>; from: Promise<number>; close(): void }> {
   return new Promise((resolve) => {
     let accept: (b: Buffer) => void = () => undefined;
+    let source: (port: number) => void = () => undefined;
     const body = new Promise<Buffer>((r) => (accept = r));
+    const from = new Promise<number>((r) => (source = r));
     const srv = net.createServer((s) => {
       srv.close();
+      source(s.remotePort ?? 0);
       void readAll(s).then(accept);
     });
     srv.listen(0, "127.0.0.1", () => {
-      resolve({ port: (srv.address() as net.AddressInfo).port, body, close: () => srv.close() });
+      resolve({ port: (srv.address() as net.AddressInfo).port, body, from, close: () => srv.close() });
     });
   });
 }
@@ -105,6 +108,9 @@ describe("transfers", () => {
     expect((await c.next()).code).toBe(150);
     expect(sha(await l.body)).toBe(sha(big));
     expect((await c.next()).code).toBe(226);
+    // RFC 959's L-1: from port 20 when the process may bind it (root, as in CI), else any port.
+    if (process.getuid?.() === 0) expect(await l.from).toBe(20);
+    else expect(await l.from).not.toBe(20);
     const l2 = await listenActive();
     expect((await c.cmd(`EPRT |1|127.0.0.1|${l2.port}|`)).code).toBe(200);
     c.write("LIST\r\n");
