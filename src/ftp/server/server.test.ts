@@ -171,7 +171,11 @@ describe("transfers", () => {
 });
 
 describe("ABOR and vanishing clients", () => {
-  it("ABOR during RETR → 426 then 226, and the session goes on", async () => {
+  // ftplib sends ABOR's final LF as TCP urgent data, which Linux drops: only "ABOR\r" arrives.
+  it.each([
+    { how: "a plain ABOR", line: "ABOR\r\n", after: "" },
+    { how: "ftplib's urgent ABOR", line: "ABOR\r", after: "\n" },
+  ])("$how during RETR → 426 then 226, and the session goes on", async ({ line, after }) => {
     const c = await RawControl.login(port, "alice", "pw");
     await c.cmd("TYPE I");
     const data = await passive(c);
@@ -180,29 +184,13 @@ describe("ABOR and vanishing clients", () => {
     // Read a little, then stop reading so the transfer is surely still running.
     await new Promise<void>((r) => data.once("data", () => r()));
     data.pause();
-    c.write("ABOR\r\n");
+    c.write(line);
     expect((await c.next()).code).toBe(426);
     expect((await c.next()).code).toBe(226);
     data.destroy();
+    c.write(after);
     expect((await c.cmd("NOOP")).code).toBe(200);
     expect(sha(await retr(c, "big.bin"))).toBe(sha(big));
-    c.close();
-  });
-
-  it("ABOR with ftplib's urgent LF (only 'ABOR\\r' arrives) still aborts", async () => {
-    const c = await RawControl.login(port, "alice", "pw");
-    await c.cmd("TYPE I");
-    const data = await passive(c);
-    c.write("RETR big.bin\r\n");
-    expect((await c.next()).code).toBe(150);
-    await new Promise<void>((r) => data.once("data", () => r()));
-    data.pause();
-    c.write("ABOR\r");
-    expect((await c.next()).code).toBe(426);
-    expect((await c.next()).code).toBe(226);
-    data.destroy();
-    c.write("\n");
-    expect((await c.cmd("NOOP")).code).toBe(200);
     c.close();
   });
 
