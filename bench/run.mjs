@@ -3,21 +3,23 @@
 // and their peers (vsftpd, pure-ftpd, curl, Python's ftplib) in the same run on this machine,
 // prints a table per part plus the ratios against the goals, and writes everything measured
 // to bench/results/<timestamp>.json. See bench/README.md for what each part measures.
-import { execFileSync } from "node:child_process";
-import { copyFile, link, mkdir, mkdtemp, readdir, rm, stat, statfs, writeFile } from "node:fs/promises";
+// The parts live in bench/parts/, the measuring in bench/lib/; they import dist/ and are
+// loaded only after this script checked that the build is there.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import * as os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cleanupAll, onCleanup } from "./lib/cleanup.mjs";
+import { fmt, log, table } from "./lib/report.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..");
 const PYTHON = "/usr/bin/python3";
-const RUSAGE = join(HERE, "rusage.py");
-const SMALL = join(HERE, "small_files.py");
-const BURST = join(HERE, "burst.mjs");
-const TRANSFER = join(HERE, "ftp-transfer.mjs");
+const SUBREAPER = join(HERE, "subreaper.py");
+const ORPHAN_LOG = process.env["HILFTP_BENCH_ORPHAN_LOG"];
 const MIB = 1024 * 1024;
 
 const HELP = `usage: node bench/run.mjs [options]     (npm run bench builds first)
@@ -31,6 +33,7 @@ const HELP = `usage: node bench/run.mjs [options]     (npm run bench builds firs
   --sessions=N        burst connections (default 1000)
   --servers=LIST      servers to run: hilftp,vsftpd,pure-ftpd (default all three)
   --clients=LIST      bulk clients to compare: curl,hilftp (default both)
+  --hilftp-env=K=V,.. extra environment for our server process (experiments, e.g. malloc tunables)
   --profile           run our server (and client) under node --cpu-prof and print hot spots
   --dir=PATH          where the big files go (default /dev/shm when it has room, else the temp dir)`;
 
@@ -49,6 +52,7 @@ function parseOptions(argv) {
       servers: { type: "string", default: "hilftp,vsftpd,pure-ftpd" },
       clients: { type: "string", default: "curl,hilftp" },
       profile: { type: "boolean", default: false },
+      "hilftp-env": { type: "string", default: "" },
       dir: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -88,455 +92,59 @@ function parseOptions(argv) {
     peers: servers.filter((s) => s !== "hilftp"),
     clients,
     profile: values.profile,
+    hilftpEnv: Object.fromEntries(
+      values["hilftp-env"]
+        .split(",")
+        .filter(Boolean)
+        .map((kv) => {
+          const at = kv.indexOf("=");
+          if (at <= 0) throw new Error(`--hilftp-env wants K=V pairs, got "${kv}"`);
+          return [kv.slice(0, at), kv.slice(at + 1)];
+        }),
+    ),
     dir: values.dir,
   };
 }
 
-// ---------------------------------------------------------------- small helpers
-
-const median = (values) => {
-  const v = values.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return undefined;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-};
-const ratio = (a, b) => (typeof a === "number" && typeof b === "number" && b !== 0 ? a / b : undefined);
-const fmt = (value, digits = 2) => (typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : "-");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function table(title, headers, rows) {
-  const cells = [headers, ...rows.map((r) => r.map((c) => String(c ?? "-")))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  const out = [`\n${title}`, line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)];
-  process.stdout.write(`${out.join("\n")}\n`);
-}
-
-function log(message) {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-function loadNow() {
-  return os.loadavg()[0];
-}
-
-// ---------------------------------------------------------------- cleanup of everything we start
-
-const cleanups = new Map();
-let cleanupSeq = 0;
-function onCleanup(fn) {
-  const id = ++cleanupSeq;
-  cleanups.set(id, fn);
-  return async () => {
-    if (!cleanups.delete(id)) return;
-    await fn();
-  };
-}
-async function cleanupAll() {
-  const fns = [...cleanups.values()].reverse();
-  cleanups.clear();
-  for (const fn of fns) {
-    try {
-      await fn();
-    } catch (error) {
-      log(`cleanup: ${error.message}`);
-    }
-  }
-}
-
-// ---------------------------------------------------------------- lazy imports of the build
-
-let lib;
-async function loadLib() {
+/** Imports the parts (and through them dist/), once we know the build is there. */
+async function loadParts() {
   if (!existsSync(join(REPO, "dist", "testing", "peers.js")) || !existsSync(join(REPO, "dist", "cli", "main.js"))) {
     throw new Error("dist/ is missing: run `npm run build` (or `npm run bench`, which builds first)");
   }
-  const peers = await import("../dist/testing/peers.js");
-  const servers = await import("./lib/servers.mjs");
-  const proc = await import("./lib/proc.mjs");
-  const profile = await import("./lib/profile.mjs");
-  lib = { ...peers, ...servers, ...proc, ...profile };
+  const [{ makeRandomFile }, { benchServers }, { benchClient }, { benchSmall }, { benchBurst }] = await Promise.all([
+    import("../dist/testing/peers.js"),
+    import("./parts/servers.mjs"),
+    import("./parts/client.mjs"),
+    import("./parts/small.mjs"),
+    import("./parts/burst.mjs"),
+  ]);
+  return { makeRandomFile, servers: benchServers, client: benchClient, small: benchSmall, burst: benchBurst };
 }
-
-// ---------------------------------------------------------------- processes under measurement
 
 /**
- * Runs a client command under rusage.py and reads the server's CPU seconds around it (after the
- * server's session processes were reaped, so a forking server's sessions are included).
+ * Re-runs this script below bench/subreaper.py, so session processes that a forking server's
+ * own processes fail to reap come to us with their CPU time (see subreaper.py). Returns the
+ * exit code, or undefined when we already are that child (or cannot be).
  */
-async function measured(server, cmd, args, timeoutMs = 600_000) {
-  const cpu0 = server ? lib.cpuSeconds(server.pid) : 0;
-  const from = process.hrtime.bigint();
-  const result = await lib.run(PYTHON, [RUSAGE, `--timeout=${timeoutMs / 1000}`, "--", cmd, ...args], {
-    timeoutMs: timeoutMs + 15_000,
+async function underSubreaper() {
+  if (ORPHAN_LOG || !existsSync(PYTHON) || process.platform !== "linux") return undefined;
+  const logPath = join(os.tmpdir(), `hilftp-bench-orphans-${process.pid}.jsonl`);
+  await writeFile(logPath, "");
+  const child = spawn(PYTHON, [SUBREAPER, logPath, "--", process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, HILFTP_BENCH_ORPHAN_LOG: logPath },
   });
-  const to = process.hrtime.bigint();
-  const reaped = server ? await lib.waitForNoDescendants(server.pid, 10_000) : true;
-  const cpu1 = server ? lib.cpuSeconds(server.pid) : 0;
-  const at = result.stdout.lastIndexOf("\nRUSAGE ");
-  if (at < 0) throw new Error(`${cmd}: no rusage report (code ${result.code}): ${result.stderr.trim()}`);
-  const ru = JSON.parse(result.stdout.slice(at + "\nRUSAGE ".length));
-  const stdout = result.stdout.slice(0, at);
-  if (ru.exitCode !== 0 || ru.timedOut) {
-    throw new Error(`${cmd} ${args.join(" ")}: exit ${ru.exitCode}${ru.timedOut ? " (timed out)" : ""}: ${result.stderr.trim() || stdout.trim()}`);
-  }
-  return {
-    wallSeconds: ru.wallSeconds,
-    clientCpuSeconds: ru.userSeconds + ru.systemSeconds,
-    clientUserSeconds: ru.userSeconds,
-    clientSystemSeconds: ru.systemSeconds,
-    clientMaxRssKiB: ru.maxRssKiB,
-    serverCpuSeconds: server ? cpu1 - cpu0 : undefined,
-    serverReaped: reaped,
-    stdout,
-    window: { from, to },
-  };
-}
-
-const CURL_W = "%{size_download} %{size_upload} %{time_pretransfer} %{time_total}";
-
-function parseCurl(stdout) {
-  const [down, up, pre, total] = stdout.trim().split(/\s+/).map(Number);
-  return { downloaded: down, uploaded: up, transferSeconds: total - pre };
-}
-
-async function curlGet(server, name, size) {
-  const m = await measured(server, "curl", ["-sS", "-o", "/dev/null", "-w", CURL_W, lib.ftpUrl(server, name)]);
-  const c = parseCurl(m.stdout);
-  if (c.downloaded !== size) throw new Error(`curl RETR from ${server.name}: ${c.downloaded} bytes, expected ${size}`);
-  return { ...m, bytes: size, transferSeconds: c.transferSeconds };
-}
-
-async function curlPut(server, source, name, size) {
-  const m = await measured(server, "curl", ["-sS", "-T", source, "-w", CURL_W, lib.ftpUrl(server, name)]);
-  const c = parseCurl(m.stdout);
-  if (c.uploaded !== size) throw new Error(`curl STOR to ${server.name}: ${c.uploaded} bytes, expected ${size}`);
-  return { ...m, bytes: size, transferSeconds: c.transferSeconds };
-}
-
-async function oursTransfer(server, op, remote, local, size, profileDir) {
-  const flags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const m = await measured(server, process.execPath, [
-    ...flags,
-    TRANSFER,
-    op,
-    server.host,
-    String(server.port),
-    server.user,
-    server.password,
-    remote,
-    local,
-  ]);
-  const r = JSON.parse(m.stdout.trim().split("\n").at(-1));
-  if (r.bytes !== size) throw new Error(`hilftp client ${op} with ${server.name}: ${r.bytes} bytes, expected ${size}`);
-  return { ...m, bytes: size, transferSeconds: r.elapsedMs / 1000 };
-}
-
-/** Throughput figures of one run. */
-function figures(r) {
-  return {
-    wallSeconds: r.wallSeconds,
-    mibPerSecond: r.bytes / MIB / r.wallSeconds,
-    transferMiBPerSecond: r.transferSeconds > 0 ? r.bytes / MIB / r.transferSeconds : undefined,
-    serverCpuSeconds: r.serverCpuSeconds,
-    clientCpuSeconds: r.clientCpuSeconds,
-    clientMaxRssKiB: r.clientMaxRssKiB,
-    serverReaped: r.serverReaped,
-  };
-}
-
-function medians(runs) {
-  const keys = ["wallSeconds", "mibPerSecond", "transferMiBPerSecond", "serverCpuSeconds", "clientCpuSeconds", "clientMaxRssKiB"];
-  return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))]));
-}
-
-// ---------------------------------------------------------------- servers for a part
-
-async function startServers(ctx, part, kinds, { maxSessions = 50 } = {}) {
-  const started = [];
-  try {
-    for (const kind of kinds) {
-      let server;
-      if (kind === "hilftp") {
-        const profileDir = ctx.opts.profile ? join(ctx.work, `profile-server-${part}`) : undefined;
-        server = await lib.startOurs({
-          root: join(ctx.work, `hilftp-${part}`),
-          maxSessions: Math.max(maxSessions, 1000),
-          nodeFlags: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
-        });
-        server.profileDir = profileDir;
-      } else if (kind === "vsftpd") server = await lib.startVsftpdBench({ maxClients: maxSessions });
-      else server = await lib.startPureFtpdBench({ maxClients: maxSessions });
-      server.release = onCleanup(() => server.stop());
-      started.push(server);
-      log(`${part}: ${server.name} on ${server.host}:${server.port} (pid ${server.pid})`);
-    }
-  } catch (error) {
-    for (const s of started) await s.release();
-    throw error;
-  }
-  return started;
-}
-
-async function stopServers(ctx, part, servers, windows) {
-  for (const s of servers) {
-    await s.release();
-    if (s.profileDir) ctx.results.profiles[`server-${part}`] = await readProfile(ctx, s.profileDir, `${part}-server`, windows);
-  }
-}
-
-async function readProfile(ctx, dir, label, windows) {
-  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(dir, f)) : [];
-  if (files.length === 0) return { error: `no .cpuprofile in ${dir}` };
-  const summary = lib.summarizeProfiles(files, { root: REPO, windows, top: 15 });
-  // keep the raw profile next to the results for Chrome DevTools / speedscope
-  await mkdir(ctx.resultsDir, { recursive: true });
-  const kept = [];
-  for (const [i, f] of files.entries()) {
-    const dest = join(ctx.resultsDir, `${ctx.stamp}-${label}${files.length > 1 ? `-${i}` : ""}.cpuprofile`);
-    await copyFile(f, dest);
-    kept.push(dest);
-  }
-  table(
-    `hot spots: ${label} (${summary.windowed ? "during the transfers" : "whole run"}; busy ${fmt(summary.busyMs, 0)} ms)`,
-    ["function", "where", "self ms", "share"],
-    summary.top.map((e) => [e.name, e.where, fmt(e.selfMs, 0), `${fmt(e.share * 100, 1)}%`]),
-  );
-  return { ...summary, files: kept };
-}
-
-async function placeFile(source, server, name) {
-  const dest = join(server.diskDir, name);
-  await rm(dest, { force: true });
-  try {
-    await link(source, dest);
-  } catch {
-    await copyFile(source, dest);
-  }
-}
-
-// ---------------------------------------------------------------- part 1a: servers with curl
-
-async function partServers(ctx) {
-  const { opts } = ctx;
-  const size = opts.sizeMiB * MIB;
-  const servers = await startServers(ctx, "servers", opts.servers);
-  const runs = {};
-  const windows = [];
-  const push = (key, r) => (runs[key] ??= []).push(figures(r));
-  try {
-    for (const s of servers) await placeFile(ctx.source, s, "big.bin");
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const s of servers) {
-        const r = await curlGet(s, "big.bin", size);
-        if (s.name === "hilftp") windows.push(r.window);
-        push(`${s.name} RETR`, r);
-        log(`servers rep ${rep}: curl RETR from ${s.name}: ${fmt(size / MIB / r.wallSeconds, 0)} MiB/s`);
-      }
-    }
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const s of servers) {
-        await lib.removeServerFile(s, "up.bin");
-        const r = await curlPut(s, ctx.source, "up.bin", size);
-        if (s.name === "hilftp") windows.push(r.window);
-        const landed = join(s.diskDir, "up.bin");
-        const got = (await stat(landed)).size;
-        if (got !== size) throw new Error(`STOR to ${s.name}: ${got} bytes on disk, expected ${size}`);
-        if (rep === 1 && (await lib.sha256File(landed)) !== ctx.sourceSha) throw new Error(`STOR to ${s.name}: SHA-256 differs`);
-        await lib.removeServerFile(s, "up.bin");
-        push(`${s.name} STOR`, r);
-        log(`servers rep ${rep}: curl STOR to ${s.name}: ${fmt(size / MIB / r.wallSeconds, 0)} MiB/s`);
-      }
-    }
-  } finally {
-    await stopServers(ctx, "servers", servers, windows);
-  }
-  const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medians(v)]));
-  const ratios = {};
-  for (const op of ["RETR", "STOR"]) {
-    const ours = med[`hilftp ${op}`];
-    for (const peer of opts.peers) {
-      const other = med[`${peer} ${op}`];
-      ratios[`${op} throughput hilftp/${peer}`] = ratio(ours?.mibPerSecond, other?.mibPerSecond);
-      ratios[`${op} server CPU hilftp/${peer}`] = ratio(ours?.serverCpuSeconds, other?.serverCpuSeconds);
-    }
-  }
-  table(
-    `1a. bulk ${opts.sizeMiB} MiB, curl as the client, server compared (median of ${opts.reps})`,
-    ["server op", "MiB/s", "wall s", "server CPU s", "client CPU s", "xfer MiB/s"],
-    Object.entries(med).map(([k, m]) => [k, fmt(m.mibPerSecond, 0), fmt(m.wallSeconds, 3), fmt(m.serverCpuSeconds), fmt(m.clientCpuSeconds), fmt(m.transferMiBPerSecond, 0)]),
-  );
-  return { sizeBytes: size, runs, medians: med, ratios };
-}
-
-// ---------------------------------------------------------------- part 1b: clients against vsftpd
-
-async function partClient(ctx) {
-  const { opts } = ctx;
-  const size = opts.sizeMiB * MIB;
-  // the issue compares clients against vsftpd; our server is an extra row when it is being built
-  const servers = await startServers(ctx, "client", ["vsftpd", "hilftp"].filter((k) => opts.servers.includes(k)));
-  const runs = {};
-  const clientProfile = opts.profile && opts.clients.includes("hilftp") ? { get: join(ctx.work, "profile-client-get"), put: join(ctx.work, "profile-client-put") } : undefined;
-  const push = (key, r) => (runs[key] ??= []).push(figures(r));
-  try {
-    for (const s of servers) await placeFile(ctx.source, s, "big.bin");
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const s of servers) {
-        for (const client of opts.clients) {
-          const r =
-            client === "curl"
-              ? await curlGet(s, "big.bin", size)
-              : await oursTransfer(s, "get", `${s.ftpDir}/big.bin`, "/dev/null", size, s.name === "vsftpd" ? clientProfile?.get : undefined);
-          push(`${client} RETR <- ${s.name}`, r);
-          log(`client rep ${rep}: ${client} RETR <- ${s.name}: ${fmt(size / MIB / r.wallSeconds, 0)} MiB/s`);
-        }
-      }
-    }
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const s of servers) {
-        for (const client of opts.clients) {
-          await lib.removeServerFile(s, "up.bin");
-          const r =
-            client === "curl"
-              ? await curlPut(s, ctx.source, "up.bin", size)
-              : await oursTransfer(s, "put", `${s.ftpDir}/up.bin`, ctx.source, size, s.name === "vsftpd" ? clientProfile?.put : undefined);
-          const landed = join(s.diskDir, "up.bin");
-          const got = (await stat(landed)).size;
-          if (got !== size) throw new Error(`${client} STOR to ${s.name}: ${got} bytes on disk, expected ${size}`);
-          if (rep === 1 && (await lib.sha256File(landed)) !== ctx.sourceSha) throw new Error(`${client} STOR to ${s.name}: SHA-256 differs`);
-          await lib.removeServerFile(s, "up.bin");
-          push(`${client} STOR -> ${s.name}`, r);
-          log(`client rep ${rep}: ${client} STOR -> ${s.name}: ${fmt(size / MIB / r.wallSeconds, 0)} MiB/s`);
-        }
-      }
-    }
-  } finally {
-    await stopServers(ctx, "client", servers, undefined);
-  }
-  if (clientProfile) {
-    ctx.results.profiles["client-get"] = await readProfile(ctx, clientProfile.get, "client-get", undefined);
-    ctx.results.profiles["client-put"] = await readProfile(ctx, clientProfile.put, "client-put", undefined);
-  }
-  const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medians(v)]));
-  const ratios = {};
-  for (const [op, dir] of [["RETR", "<-"], ["STOR", "->"]]) {
-    const ours = med[`hilftp ${op} ${dir} vsftpd`];
-    const curl = med[`curl ${op} ${dir} vsftpd`];
-    ratios[`${op} throughput hilftp/curl (vsftpd)`] = ratio(ours?.mibPerSecond, curl?.mibPerSecond);
-    ratios[`${op} transfer-phase throughput hilftp/curl (vsftpd)`] = ratio(ours?.transferMiBPerSecond, curl?.transferMiBPerSecond);
-    ratios[`${op} client CPU hilftp/curl (vsftpd)`] = ratio(ours?.clientCpuSeconds, curl?.clientCpuSeconds);
-  }
-  table(
-    `1b. bulk ${opts.sizeMiB} MiB, client compared (median of ${opts.reps}; wall includes process start)`,
-    ["client op server", "MiB/s", "wall s", "client CPU s", "server CPU s", "xfer MiB/s", "client RSS MiB"],
-    Object.entries(med).map(([k, m]) => [
-      k,
-      fmt(m.mibPerSecond, 0),
-      fmt(m.wallSeconds, 3),
-      fmt(m.clientCpuSeconds),
-      fmt(m.serverCpuSeconds),
-      fmt(m.transferMiBPerSecond, 0),
-      fmt(m.clientMaxRssKiB / 1024, 0),
-    ]),
-  );
-  return { sizeBytes: size, runs, medians: med, ratios };
-}
-
-// ---------------------------------------------------------------- part 2: small files
-
-async function partSmall(ctx) {
-  const { opts } = ctx;
-  const servers = await startServers(ctx, "small", opts.servers);
-  const runs = {};
-  const windows = [];
-  try {
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const s of servers) {
-        const dir = `${s.ftpDir}/small-${rep}`;
-        const m = await measured(s, PYTHON, [SMALL, s.host, String(s.port), s.user, s.password, dir, String(opts.files), String(opts.fileKiB * 1024)]);
-        if (s.name === "hilftp") windows.push(m.window);
-        const r = JSON.parse(m.stdout.trim().split("\n").at(-1));
-        if (r.corrupt !== 0) throw new Error(`small files with ${s.name}: ${r.corrupt} corrupt downloads`);
-        const run = {
-          uploadFilesPerSecond: r.files / r.uploadSeconds,
-          downloadFilesPerSecond: r.files / r.downloadSeconds,
-          filesPerSecond: (2 * r.files) / (r.uploadSeconds + r.downloadSeconds),
-          sessionSeconds: m.wallSeconds,
-          serverCpuSeconds: m.serverCpuSeconds,
-          serverCpuMsPerFile: (m.serverCpuSeconds * 1000) / (2 * r.files),
-          clientCpuSeconds: m.clientCpuSeconds,
-        };
-        (runs[s.name] ??= []).push(run);
-        log(`small rep ${rep}: ${s.name}: ${fmt(run.filesPerSecond, 0)} files/s`);
-      }
-    }
-  } finally {
-    await stopServers(ctx, "small", servers, windows);
-  }
-  const keys = ["uploadFilesPerSecond", "downloadFilesPerSecond", "filesPerSecond", "sessionSeconds", "serverCpuSeconds", "serverCpuMsPerFile", "clientCpuSeconds"];
-  const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Object.fromEntries(keys.map((x) => [x, median(v.map((r) => r[x]))]))]));
-  const ratios = {};
-  for (const peer of opts.peers) {
-    ratios[`files/s hilftp/${peer}`] = ratio(med.hilftp?.filesPerSecond, med[peer]?.filesPerSecond);
-    ratios[`server CPU per file hilftp/${peer}`] = ratio(med.hilftp?.serverCpuMsPerFile, med[peer]?.serverCpuMsPerFile);
-  }
-  table(
-    `2. small files: ${opts.files} x ${opts.fileKiB} KiB up then down, one ftplib session (median of ${opts.reps})`,
-    ["server", "files/s", "up files/s", "down files/s", "session s", "server CPU s", "server ms/file"],
-    Object.entries(med).map(([k, m]) => [k, fmt(m.filesPerSecond, 0), fmt(m.uploadFilesPerSecond, 0), fmt(m.downloadFilesPerSecond, 0), fmt(m.sessionSeconds), fmt(m.serverCpuSeconds), fmt(m.serverCpuMsPerFile, 3)]),
-  );
-  return { files: opts.files, fileBytes: opts.fileKiB * 1024, runs, medians: med, ratios };
-}
-
-// ---------------------------------------------------------------- part 3: burst of idle logins
-
-async function partBurst(ctx) {
-  const { opts } = ctx;
-  const limit = Math.max(2000, opts.sessions * 2);
-  const perServer = {};
-  const fdLimit = Number(execFileSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).trim());
-  if (Number.isFinite(fdLimit) && fdLimit < opts.sessions + 200) {
-    log(`burst: ulimit -n is ${fdLimit}; the burst client and our server need ${opts.sessions + 200}+ (raise it before running)`);
-  }
-  for (const kind of opts.servers) {
-    const [s] = await startServers(ctx, `burst-${kind}`, [kind], { maxSessions: limit });
-    let result;
-    try {
-      const ss = await lib.run("ss", ["-Hltn", `sport = :${s.port}`], { timeoutMs: 10_000 });
-      const backlog = lib.listenBacklog(ss.stdout, s.port);
-      await sleep(500);
-      const cfg = { host: s.host, port: s.port, user: s.user, password: s.password, count: opts.sessions, pid: s.pid };
-      const r = await lib.run(process.execPath, [BURST, JSON.stringify(cfg)], { timeoutMs: 240_000 });
-      if (r.code !== 0) throw new Error(`burst against ${s.name}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.stderr.trim()}`);
-      result = { server: s.name, listenBacklog: backlog, maxSessions: limit, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) };
-    } finally {
-      await stopServers(ctx, `burst-${kind}`, [s], undefined);
-    }
-    perServer[kind] = result;
-    log(`burst: ${kind}: ${result.loggedIn}/${result.count} logged in, p95 ${fmt(result.latencyMs.p95, 0)} ms`);
-  }
-  table(
-    `3. burst: ${opts.sessions} simultaneous connections, USER/PASS then idle`,
-    ["server", "logged in", "alive", "p50 ms", "p95 ms", "max ms", "RSS KiB/sess", "PSS KiB/sess", "procs", "backlog", "overflows"],
-    Object.values(perServer).map((r) => [
-      r.server,
-      `${r.loggedIn}/${r.count}`,
-      r.alive,
-      fmt(r.latencyMs.p50, 1),
-      fmt(r.latencyMs.p95, 1),
-      fmt(r.latencyMs.max, 1),
-      fmt(r.rssPerSessionKiB, 1),
-      fmt(r.pssPerSessionKiB, 1),
-      r.memory.after.processes,
-      r.listenBacklog,
-      r.kernel?.ListenOverflows,
-    ]),
-  );
-  for (const r of Object.values(perServer)) {
-    if (Object.keys(r.failures).length) log(`burst ${r.server} failures: ${JSON.stringify(r.failures)}`);
-  }
-  return perServer;
+  // Ctrl-C reaches the child as well and it cleans up; we only wait for it
+  const ignore = () => undefined;
+  const forward = () => child.kill("SIGTERM");
+  process.on("SIGINT", ignore);
+  process.on("SIGTERM", forward);
+  const code = await new Promise((done) => {
+    child.once("error", () => done(1));
+    child.once("exit", (c, signal) => done(c ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+  });
+  await rm(logPath, { force: true });
+  return code;
 }
 
 // ---------------------------------------------------------------- goals
@@ -606,8 +214,16 @@ async function chooseBase(opts, needBytes) {
 }
 
 async function main() {
-  const opts = parseOptions(process.argv.slice(2));
-  await loadLib();
+  let opts;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error.message}\n${HELP}\n`);
+    process.exit(2);
+  }
+  const code = await underSubreaper();
+  if (code !== undefined) process.exit(code);
+  const parts = await loadParts();
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, "-");
   const resultsDir = join(HERE, "results");
@@ -624,6 +240,7 @@ async function main() {
       vsftpd: version("/usr/sbin/vsftpd", ["-v"]),
       python: version(PYTHON, ["--version"]),
       loadAverageAtStart: os.loadavg(),
+      orphanAccounting: ORPHAN_LOG ? "bench/subreaper.py" : "off (no /usr/bin/python3): CPU of unreaped session processes is lost",
     },
     parts: {},
     profiles: {},
@@ -638,7 +255,7 @@ async function main() {
   results.environment.workDir = work;
   const ctx = { opts, results, work, stamp, resultsDir };
   log(`work dir ${work}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs`);
-  if (loadNow() > 0.5) log("note: the machine is busy; other processes' CPU use skews every number below");
+  if (os.loadavg()[0] > 0.5) log("note: the machine is busy; other processes' CPU use skews every number below");
 
   const signals = ["SIGINT", "SIGTERM"];
   const onSignal = (sig) => {
@@ -651,13 +268,13 @@ async function main() {
     if (bulk) {
       ctx.source = join(work, "source.bin");
       log(`writing ${opts.sizeMiB} MiB test file`);
-      ctx.sourceSha = await lib.makeRandomFile(ctx.source, opts.sizeMiB * MIB, 7);
+      ctx.sourceSha = await parts.makeRandomFile(ctx.source, opts.sizeMiB * MIB, 7);
     }
     for (const part of PARTS) {
       if (!opts.only.has(part)) continue;
       const load0 = os.loadavg()[0];
       const t0 = performance.now();
-      const fn = { servers: partServers, client: partClient, small: partSmall, burst: partBurst }[part];
+      const fn = parts[part];
       results.parts[part] = await fn(ctx);
       results.parts[part].seconds = (performance.now() - t0) / 1000;
       results.parts[part].loadAverage = { start: load0, end: os.loadavg()[0] };

@@ -46,6 +46,75 @@ export function processTree(pid) {
 }
 
 /**
+ * CPU seconds of one process split into its main thread ("main": for node the event loop and
+ * JavaScript) and all other threads ("others": for node the libuv pool doing file system calls
+ * and V8's GC / compiler helpers; node 20 names them all "node"), user and system, from
+ * /proc/<pid>/task/<tid>/stat.
+ */
+export function threadCpu(pid) {
+  const out = {};
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = Number(tid) === pid ? "main" : "others";
+      const f = text.slice(text.lastIndexOf(")") + 2).trim().split(" ");
+      const entry = (out[name] ??= { user: 0, system: 0 });
+      entry.user += Number(f[11]) / CLOCK_TICKS;
+      entry.system += Number(f[12]) / CLOCK_TICKS;
+    } catch {
+      // thread ended while we looked
+    }
+  }
+  return out;
+}
+
+/** Per-thread-name difference of two threadCpu() readings. */
+export function threadCpuDelta(before, after) {
+  const out = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name] ?? { user: 0, system: 0 };
+    const user = a.user - b.user;
+    const system = a.system - b.system;
+    if (user > 0 || system > 0) out[name] = { user: Math.round(user * 100) / 100, system: Math.round(system * 100) / 100 };
+  }
+  return out;
+}
+
+/**
+ * User and system CPU seconds of `pid` itself plus its reaped children, and its minor page
+ * faults (own + reaped children): a process that keeps allocating fresh buffers and handing
+ * them back to the kernel pays one fault per 4 KiB page it touches again.
+ */
+export function cpuSplit(pid) {
+  const f = statFields(pid);
+  return {
+    user: (Number(f[11]) + Number(f[13])) / CLOCK_TICKS,
+    system: (Number(f[12]) + Number(f[14])) / CLOCK_TICKS,
+    minorFaults: Number(f[7]) + Number(f[8]),
+  };
+}
+
+/** Direct children of `pid`. */
+export function childrenOf(pid) {
+  const out = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (Number(statFields(name)[1]) === pid) out.push(Number(name));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/**
  * Waits (bounded) until `pid` has no descendants left, i.e. every session process ended and
  * was reaped (a zombie still shows in /proc until its parent waits for it). vsftpd's sessions
  * call setsid(), so the process group would not find them; the parent links do.

@@ -29,10 +29,11 @@ const STOP_GRACE_MS = 10_000;
 
 /**
  * Starts `node dist/cli/main.js serve` on a free port and resolves once it printed
- * "listening on ftp://HOST:PORT". `nodeFlags` go before the script (e.g. --cpu-prof).
+ * "listening on ftp://HOST:PORT". `nodeFlags` go before the script (e.g. --cpu-prof), `env`
+ * is added to the environment.
  * @returns {Promise<BenchServer>}
  */
-export async function startOurs({ root, maxSessions = 2000, nodeFlags = [] }) {
+export async function startOurs({ root, maxSessions = 2000, nodeFlags = [], env = {} }) {
   await mkdir(root, { recursive: true });
   const user = "u";
   const password = "p";
@@ -46,7 +47,7 @@ export async function startOurs({ root, maxSessions = 2000, nodeFlags = [] }) {
     "--user", `${user}:${password}`,
     "--max-sessions", String(maxSessions),
   ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...env } });
   const pid = child.pid;
   if (pid === undefined) throw new Error("startOurs: spawn failed");
   const exited = new Promise((done) => child.once("exit", () => done()));
