@@ -27,6 +27,12 @@ import {
 
 /** Measured on loopback: 64 KiB (the default) streams ~0.5 GB/s, 1 MiB ~1.6 GB/s. */
 const CHUNK = 1024 * 1024;
+/**
+ * How much an upload may queue ahead of the disk. Deep enough that the data socket is not
+ * paused and resumed for every write and that writev gets large batches (measured: 1 MiB
+ * gave ~1900 pause/resume toggles per GiB).
+ */
+const WRITE_QUEUE = 8 * 1024 * 1024;
 /** Linux's own limit on symlinks followed in one lookup. */
 const MAX_LINK_HOPS = 40;
 
@@ -99,9 +105,9 @@ export class NodeFileSystem implements FileSystem {
     let handle: fsp.FileHandle | undefined;
     try {
       const real = await this.locate(v, true, "open");
-      requireRegular(await fsp.stat(real), "open", v);
+      // O_NONBLOCK keeps a FIFO from hanging the open; the type is checked on the open file,
+      // so a name swapped after locate() cannot slip a device or directory through.
       handle = await fsp.open(real, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-      // Again on the open file: the name may have been replaced since the stat above.
       requireRegular(await handle.stat(), "open", v);
     } catch (err) {
       await handle?.close().catch(() => undefined);
@@ -260,7 +266,7 @@ class HandleWriter extends Writable {
     private readonly vpath: string,
     private readonly sync: boolean,
   ) {
-    super({ highWaterMark: CHUNK });
+    super({ highWaterMark: WRITE_QUEUE });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

@@ -117,8 +117,7 @@ async function retr(s: Session, arg: string): Promise<void> {
     return;
   }
   const path = s.resolve(arg);
-  const info = await s.fileSystem.stat(path);
-  if (info.type === "dir") throw new FsError("EISDIR", `${path} is a directory`);
+  // openRead refuses directories and devices itself: no separate stat on the hot path.
   const source = await s.fileSystem.openRead(path, { start: offset });
   const mode = s.type === "I" ? "BINARY" : "ASCII";
   const transform = s.type === "A" ? toNetworkAscii() : undefined;
@@ -126,7 +125,7 @@ async function retr(s: Session, arg: string): Promise<void> {
     s,
     "RETR",
     path,
-    `${mode} mode data connection for ${path} (${info.size} bytes)`,
+    `${mode} mode data connection for ${path}`,
     (c) => sendTo(c, source, { stallMs: s.server.options.dataTimeoutMs, transform }),
     () => source.destroy(),
   );
