@@ -111,6 +111,11 @@ export class ControlConnection {
     return reply;
   }
 
+  /** Drops replies that arrived but were not read yet (each was logged on arrival); returns how many. */
+  discardPending(): number {
+    return this.inbox.splice(0).length;
+  }
+
   /** Closes the connection with `err` as the reason every pending and later read gets. */
   fail(err: Error): void {
     if (this.failure) return;

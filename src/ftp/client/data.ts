@@ -71,7 +71,13 @@ export async function openActive(setup: DataSetup): Promise<DataChannel> {
   const peer = canonicalAddress(control.remote.address);
   let accepted: Connection | undefined;
   let closed = false;
+  let listening = true;
   let notify: (() => void) | undefined;
+  const stopListening = (): void => {
+    if (!listening) return;
+    listening = false;
+    void listener.close();
+  };
   const listener: Listener = await setup.network.listen(
     { host: setup.activeAddress ?? control.local.address, port: 0, backlog: 1 },
     (conn) => {
@@ -82,14 +88,14 @@ export async function openActive(setup: DataSetup): Promise<DataChannel> {
       }
       guard(conn);
       accepted = conn;
-      void listener.close();
+      stopListening();
       notify?.();
     },
   );
   const close = (): void => {
     if (closed) return;
     closed = true;
-    void listener.close();
+    stopListening();
     accepted?.stream.destroy();
     notify?.();
   };

@@ -2,7 +2,6 @@
 // per-chunk work), reports progress at most every 100 ms, and declares a stall when
 // no byte moved for dataTimeoutMs while we were waiting on the peer. A slow local
 // consumer or producer is not a stalled server.
-import { performance } from "node:perf_hooks";
 
 export interface TransferProgress {
   readonly bytes: number;

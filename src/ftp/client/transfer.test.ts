@@ -21,6 +21,9 @@ import {
 } from "./fake-server.js";
 import type { TransferProgress } from "./monitor.js";
 
+/** FTPLOG=1 prints each conversation: the first thing to look at when a script disagrees. */
+const debugLog: FtpClientOptions = process.env.FTPLOG ? { log: (l) => process.stderr.write(`${l}\n`) } : {};
+
 let server: FakeFtpServer | undefined;
 let client: FtpClient | undefined;
 let dir = "";
@@ -47,7 +50,7 @@ async function start(
     await f.login();
     await script(f);
   }, host);
-  client = new FtpClient({ timeoutMs: 3_000, dataTimeoutMs: 3_000, log: process.env.FTPLOG ? (l) => process.stderr.write(l + "\n") : undefined, ...options });
+  client = new FtpClient({ timeoutMs: 3_000, dataTimeoutMs: 3_000, ...debugLog, ...options });
   await client.connect(server.host, server.port);
   await client.login();
   return { s: server, c: client };

@@ -4,7 +4,6 @@
 // Writable, or flushed to the server) AND the final reply arrived, in either order.
 // Cancellation sends ABOR and resynchronises the control connection with NOOP so the
 // client stays usable.
-import { performance } from "node:perf_hooks";
 import type { Readable, Transform, Writable } from "node:stream";
 import type { Connection } from "../../network.js";
 import { pipeline } from "node:stream/promises";
@@ -126,16 +125,18 @@ class Transfer {
     // Some servers skip the 1xx for an empty transfer: then `first` is already the final reply.
     const early = first.code >= 200 ? first : undefined;
     let connection: Connection;
+    let local: Readable | Writable;
+    let transform: Transform | undefined;
     try {
       connection = await this.data.connection();
+      local = this.plan.open();
+      transform = this.plan.transform?.();
     } catch (err) {
       // The server accepted the command and still owes its final reply: have it finish now.
       this.fail(err as Error);
       if (!early) this.sendAbor();
       throw err;
     }
-    const local = this.plan.open();
-    const transform = this.plan.transform?.();
     const middle = transform ? [transform] : [];
     const total = this.plan.total ?? sizeFromText(first.text);
     const download = this.plan.direction === "download";
@@ -241,6 +242,8 @@ class Transfer {
     if (this.control.closed) return;
     try {
       if (this.repliesSinceAbort === 0) await this.control.read();
+      // Whatever already arrived belongs to the transfer or to ABOR.
+      this.control.discardPending();
       this.control.send("NOOP");
       for (let i = 0; i < MAX_SYNC_REPLIES; i++) {
         const reply = await this.control.read();
