@@ -14,6 +14,8 @@ const CODE_OF: Readonly<Record<string, FsErrorCode>> = {
   EROFS: "EACCES",
   // We open with O_NOFOLLOW after checking the path: ELOOP means a symlink appeared since.
   ELOOP: "EACCES",
+  // O_NONBLOCK write-open of a FIFO nobody reads: not a file a client may upload into.
+  ENXIO: "EACCES",
   ENOSPC: "ENOSPC",
   EDQUOT: "ENOSPC",
   EFBIG: "ENOSPC",

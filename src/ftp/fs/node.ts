@@ -10,8 +10,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as nodePath from "node:path";
-import type { Readable } from "node:stream";
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import { fromNodeError, fsError, errnoOf } from "./errors.js";
 import { readStart, writeStart } from "./offsets.js";
 import { baseName, compareNames, resolvePath } from "./path.js";
@@ -103,18 +102,28 @@ export class NodeFileSystem implements FileSystem {
     const v = resolvePath("/", path);
     const start = readStart(options, v);
     let handle: fsp.FileHandle | undefined;
+    let size = 0;
     try {
       const real = await this.locate(v, true, "open");
       // O_NONBLOCK keeps a FIFO from hanging the open; the type is checked on the open file,
       // so a name swapped after locate() cannot slip a device or directory through.
       handle = await fsp.open(real, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-      requireRegular(await handle.stat(), "open", v);
+      const st = await handle.stat();
+      requireRegular(st, "open", v);
+      size = st.size;
     } catch (err) {
       await handle?.close().catch(() => undefined);
       throw fromNodeError(err, "open", v);
     }
+    if (start >= size) {
+      // Nothing to send: no read at all, the fd closes now.
+      await handle.close().catch(() => undefined);
+      return Readable.from([]);
+    }
+    // The size read at open bounds the stream, which saves the read that would only find EOF
+    // (a round trip to the thread pool per small file); bytes appended later are not sent.
     // Read errors come from the fd alone, so they carry no host path either.
-    return handle.createReadStream({ start, highWaterMark: CHUNK, autoClose: true });
+    return handle.createReadStream({ start, end: size - 1, highWaterMark: CHUNK, autoClose: true });
   }
 
   async openWrite(path: string, options: WriteOptions): Promise<Writable> {
@@ -124,17 +133,8 @@ export class NodeFileSystem implements FileSystem {
     const start = writeStart(options, v);
     let handle: fsp.FileHandle | undefined;
     try {
-      const real = await this.locate(v, true, "open");
-      // As with O_EXCL, the name itself counts: a dangling symlink is an existing name.
-      if (options.mode === "exclusive" && (await exists(await this.locate(v, false, "open")))) {
-        throw fsError("EEXIST", "open", v);
-      }
-      const existing = await fsp.stat(real).catch((err: unknown) => {
-        if (errnoOf(err) === "ENOENT") return undefined;
-        throw err;
-      });
-      if (existing !== undefined) requireRegular(existing, "open", v);
-      handle = await fsp.open(real, flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
+      handle = await this.openWriteFast(v, flags);
+      if (handle === undefined) handle = await this.openWriteThroughLink(v, options.mode, flags);
       requireRegular(await handle.stat(), "open", v);
       // REST + STOR: drop whatever lay beyond the restart point so a resumed upload of a
       // shorter or changed source leaves no stale tail.
@@ -145,6 +145,41 @@ export class NodeFileSystem implements FileSystem {
     }
     const position = options.mode === "append" ? null : start;
     return new HandleWriter(handle, position, v, this.options.fsync === true);
+  }
+
+  /**
+   * The common case in two system calls: the parent resolved and checked, the name opened
+   * with O_NOFOLLOW (O_EXCL also refuses a dangling link, as "exclusive" wants). Undefined
+   * when the name is a symlink (ELOOP): the caller takes the careful path.
+   */
+  private async openWriteFast(v: string, flags: number): Promise<fsp.FileHandle | undefined> {
+    if (v === "/") throw fsError("EISDIR", "open", v);
+    const parent = await this.locate(v.slice(0, v.lastIndexOf("/")) || "/", true, "open");
+    try {
+      return await fsp.open(nodePath.join(parent, baseName(v)), flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
+    } catch (err) {
+      const errno = errnoOf(err);
+      // A symlink as the name (ELOOP), or O_EXCL meeting one (EEXIST): decide on the careful path.
+      if (errno === "ELOOP" || (errno === "EEXIST" && (flags & C.O_EXCL) !== 0)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Writing through a symlink in the last name: allowed when its target stays inside the root. */
+  private async openWriteThroughLink(v: string, mode: WriteMode, flags: number): Promise<fsp.FileHandle> {
+    {
+      const real = await this.locate(v, true, "open");
+      // As with O_EXCL, the name itself counts: a dangling symlink is an existing name.
+      if (mode === "exclusive" && (await exists(await this.locate(v, false, "open")))) {
+        throw fsError("EEXIST", "open", v);
+      }
+      const existing = await fsp.stat(real).catch((err: unknown) => {
+        if (errnoOf(err) === "ENOENT") return undefined;
+        throw err;
+      });
+      if (existing !== undefined) requireRegular(existing, "open", v);
+      return fsp.open(real, flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
+    }
   }
 
   async mkdir(path: string): Promise<void> {

@@ -75,7 +75,7 @@ class Run implements Transfer {
     const stages: Array<Readable | Writable | Transform> = transform ? [source, transform, sink] : [source, sink];
     try {
       await pipeline(stages as [Readable, ...Writable[]], { signal: this.controller.signal });
-      if (this.plan.sending) await closeAfterSend(connection, this.plan.stallMs);
+      if (this.plan.sending) closeAfterSend(connection, this.plan.stallMs);
       else connection.stream.destroy();
       return { status: "ok", bytes: this.bytes };
     } catch (err) {
@@ -93,21 +93,21 @@ class Run implements Transfer {
   }
 }
 
-/** Our side has sent FIN; wait for the peer's close so 226 follows a closed connection. */
-function closeAfterSend(connection: Connection, timeoutMs: number): Promise<void> {
+/**
+ * pipeline() has ended our side: every byte and our FIN are with the transport, so the client
+ * sees the data connection close before the 226 that follows (the order vsftpd keeps, and the
+ * one NetX's client needs). The socket itself goes when the peer closes its side, or after
+ * `timeoutMs`; not destroying it at once avoids a RST that could cut off data still in flight.
+ */
+function closeAfterSend(connection: Connection, timeoutMs: number): void {
   const stream = connection.stream;
-  if (stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => stream.destroy(), timeoutMs);
-    timer.unref();
-    stream.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on("error", () => undefined);
-    // Reading is what notices the peer's FIN; anything it sends now is discarded.
-    stream.resume();
-  });
+  if (stream.destroyed) return;
+  const timer = setTimeout(() => stream.destroy(), timeoutMs);
+  timer.unref();
+  stream.once("close", () => clearTimeout(timer));
+  stream.on("error", () => undefined);
+  // Reading is what notices the peer's FIN; anything it sends now is discarded.
+  stream.resume();
 }
 
 export function sendTo(
