@@ -15,6 +15,10 @@ declare -A probe=(
   [vsftpd]="test -x /usr/sbin/vsftpd"
   [python3]="test -x /usr/bin/python3"
   [tshark]="command -v tshark"
+  # the TUN interop tests (src/net/interop): socat owns the TUN, ip makes namespaces, ping probes
+  [socat]="command -v socat"
+  [iproute2]="command -v ip"
+  [iputils-ping]="command -v ping"
   # runtime libraries of the unpacked pure-ftpd (dpkg-deb -x does not resolve Depends)
   [libsodium23]="dpkg -s libsodium23"
   [libssl3]="dpkg -s libssl3"
@@ -22,7 +26,7 @@ declare -A probe=(
   [libpam0g]="dpkg -s libpam0g"
   [libcrypt1]="dpkg -s libcrypt1"
 )
-order=(lftp curl vsftpd python3 tshark libsodium23 libssl3 libcap2 libpam0g libcrypt1)
+order=(lftp curl vsftpd python3 tshark socat iproute2 iputils-ping libsodium23 libssl3 libcap2 libpam0g libcrypt1)
 
 missing=()
 for pkg in "${order[@]}"; do

@@ -3,3 +3,8 @@ export * from "./network.js";
 export * from "./ftp/server/index.js";
 export * from "./ftp/client/index.js";
 export * from "./ftp/fs/index.js";
+export * from "./board/index.js";
+export { openTunnel, tunnelOptions, parseFaults, type Tunnel, type TunnelOptions, type TunnelOverrides } from "./tunnel.js";
+export { Stack, StackError, type StackOptions, type AddressPair } from "./net/stack.js";
+export { SlipNetwork } from "./net/slip-network.js";
+export { openLink, SlipFraming, faults, shape, pcapTap, linkPair, type FrameLink, type ByteLink } from "./link/index.js";

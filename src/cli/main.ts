@@ -5,12 +5,15 @@ import { FtpError } from "../ftp/client/index.js";
 import { demo } from "./demo.js";
 import { get } from "./get.js";
 import { ls } from "./ls.js";
+import { ping } from "./ping.js";
 import { put } from "./put.js";
 import { serve } from "./serve.js";
+import { tun } from "./tun.js";
 import { mkdir, mv, rm, rmdir } from "./simple.js";
+import { FaultSpecError } from "../tunnel.js";
 import { UsageError } from "./url.js";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, ls, get, put, rm, mkdir, rmdir, mv, demo };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, ls, get, put, rm, mkdir, rmdir, mv, demo, tun, ping };
 
 const HELP = `usage: hilftp <command> [options]
 
@@ -21,9 +24,19 @@ const HELP = `usage: hilftp <command> [options]
   get URL [-o FILE] [-c]        download (-o - for stdout, -c to resume)
   put FILE URL [--append] [-c]  upload (URL ending in / keeps the file name)
   rm URL | mkdir URL | rmdir URL | mv URL NEWPATH
+  tun --link SPEC [--dev NAME] [--mtu N] [--local-ip A --peer-ip B] [--local-ip6 A --peer-ip6 B]
+      [--pcap FILE] [--faults drop=..,seed=..] [--baud N]
+                                attach a SLIP link to a TUN device (root; default hil0, MTU 1500)
 
-  URLs: ftp://[user[:password]@]host[:port]/path   (IPv6: ftp://[::1]:2121/)
-  client options: --active (active mode), --timeout SECONDS, -v (show the FTP dialogue)`;
+  ping ADDRESS|board (--board NAME | --link SPEC) [-c N] [-s SIZE]
+                                ICMP/ICMPv6 echo over the tunnel
+
+  URLs: ftp://[user[:password]@]host[:port]/path   (IPv6: ftp://[::1]:2121/; "board" = the board)
+  client options: --active (active mode), --timeout SECONDS, -v (show the FTP dialogue)
+  tunnel options (serve and every client command): --board NAME|FILE.json, --link SPEC
+      (serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT, tcp-listen:HOST:PORT, unix:PATH, unix-listen:PATH),
+      --mtu N, --local-ip A, --peer-ip B, --local-ip6 A, --peer-ip6 B, --pcap FILE, --baud N,
+      --faults drop=0.02,corrupt=0.01,dup=0.01,reorder=0.02,seed=7`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -41,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`hilftp ${name}: ${describe(err)}\n`);
-    return err instanceof UsageError || (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1;
+    return err instanceof UsageError || err instanceof FaultSpecError || (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1;
   }
 }
 

@@ -3,6 +3,7 @@
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { FtpServer } from "../ftp/server/index.js";
+import { commandNetwork, LINK_OPTIONS } from "./link-options.js";
 import { UsageError } from "./url.js";
 
 export function parseUsers(specs: readonly string[]): Record<string, string> {
@@ -32,8 +33,8 @@ export async function serve(args: string[]): Promise<void> {
     args,
     options: {
       root: { type: "string" },
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "2121" },
+      host: { type: "string" },
+      port: { type: "string" },
       user: { type: "string", multiple: true, default: [] },
       anonymous: { type: "boolean", default: false },
       "read-only": { type: "boolean", default: false },
@@ -42,6 +43,7 @@ export async function serve(args: string[]): Promise<void> {
       dialect: { type: "string", default: "rfc" },
       "max-sessions": { type: "string" },
       verbose: { type: "boolean", short: "v", default: false },
+      ...LINK_OPTIONS,
     },
   });
   if (!values.root) throw new UsageError("usage: hilftp serve --root DIR [--host ADDR] [--port N] [--user NAME:PASSWORD]... [--anonymous] [--read-only] [--pasv-ports A-B] [--dialect rfc|netx]");
@@ -49,13 +51,18 @@ export async function serve(args: string[]): Promise<void> {
   if (!info?.isDirectory()) throw new UsageError(`--root ${values.root}: not a directory`);
   const dialect = values.dialect;
   if (dialect !== "rfc" && dialect !== "netx") throw new UsageError(`--dialect wants rfc or netx, got ${dialect}`);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port wants 0-65535, got ${values.port}`);
   const users = parseUsers(values.user);
   if (Object.keys(users).length === 0 && !values.anonymous) throw new UsageError("give at least one --user NAME:PASSWORD, or --anonymous");
+  const net = await commandNetwork(values);
+  const tunnel = net.tunnel;
+  // Over a tunnel the board dials the standard port on the host's link address.
+  const port = Number(values.port ?? (tunnel ? "21" : "2121"));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port wants 0-65535, got ${values.port}`);
+  const host = values.host ?? (tunnel ? (tunnel.stack.addresses(6) ? "::" : "0.0.0.0") : "127.0.0.1");
   const server = new FtpServer({
+    network: net.network,
     root: values.root,
-    host: values.host,
+    host,
     port,
     users,
     anonymous: values.anonymous,
@@ -76,7 +83,8 @@ export async function serve(args: string[]): Promise<void> {
     server.on("error", (e) => console.error(`[${e.id ?? "-"}] error: ${e.error.message}`));
   }
   const ep = await server.listen();
-  process.stdout.write(`listening on ftp://${urlHost(ep.address)}:${ep.port}\n`);
+  const shown = tunnel ? (tunnel.stack.addresses(4)?.local ?? ep.address) : ep.address;
+  process.stdout.write(`listening on ftp://${urlHost(shown)}:${ep.port}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off("SIGINT", stop);
@@ -87,4 +95,5 @@ export async function serve(args: string[]): Promise<void> {
     process.on("SIGTERM", stop);
   });
   await server.close();
+  await net.close();
 }

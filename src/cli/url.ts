@@ -7,6 +7,9 @@ export interface FtpUrl {
   readonly password: string;
   /** Decoded path, "/" when the URL has none. */
   readonly path: string;
+  /** The URL named a port / a user (a board profile fills in what it does not). */
+  readonly explicitPort: boolean;
+  readonly explicitUser: boolean;
 }
 
 export class UsageError extends Error {
@@ -26,5 +29,5 @@ export function parseFtpUrl(text: string): FtpUrl {
   const user = url.username === "" ? "anonymous" : decodeURIComponent(url.username);
   const password = url.password === "" ? (user === "anonymous" ? "hilftp@" : "") : decodeURIComponent(url.password);
   const path = decodeURIComponent(url.pathname) || "/";
-  return { host, port: url.port === "" ? 21 : Number(url.port), user, password, path };
+  return { host, port: url.port === "" ? 21 : Number(url.port), user, password, path, explicitPort: url.port !== "", explicitUser: url.username !== "" };
 }

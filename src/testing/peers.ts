@@ -1,8 +1,9 @@
 // Test and benchmark helpers around real FTP programs: start vsftpd / pure-ftpd as throw-away
-// peers on 127.0.0.1 (config, users and directories in a temp dir, stopped by PID), run a client
-// program with a hard timeout, and make / hash test files. scripts/test-deps.sh installs the
-// programs; pure-ftpd is unpacked (it conflicts with vsftpd as a package), so it is looked up
-// in the repo's node_modules/.cache unless HILFTP_PURE_FTPD_DIR says otherwise.
+// peers on 127.0.0.1 (vsftpd also inside a network namespace, on an address there; config,
+// users and directories in a temp dir, stopped by PID), run a client program with a hard
+// timeout, and make / hash test files. scripts/test-deps.sh installs the programs; pure-ftpd
+// is unpacked (it conflicts with vsftpd as a package), so it is looked up in the repo's
+// node_modules/.cache unless HILFTP_PURE_FTPD_DIR says otherwise.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
@@ -35,6 +36,13 @@ export interface PeerOptions {
   readonly pasvMax?: number;
   /** Concurrent sessions allowed (also per client address); default 50. */
   readonly maxClients?: number;
+  /**
+   * vsftpd only: run inside this network namespace (`ip netns exec`); the readiness probe runs
+   * there too. The port defaults to 2121, since a namespace the test made has every port free.
+   */
+  readonly netns?: string;
+  /** vsftpd only: the address to listen on (default 127.0.0.1); an IPv6 address listens on IPv6 only. */
+  readonly listenAddress?: string;
 }
 
 export interface RunOptions {
@@ -56,6 +64,7 @@ export interface RunResult {
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 const VSFTPD = "/usr/sbin/vsftpd";
+const NETNS_DEFAULT_PORT = 2121;
 
 /** A TCP port nobody listens on right now (the OS picks it; another process may still take it later). */
 export function freePort(host = "127.0.0.1"): Promise<number> {
@@ -167,12 +176,13 @@ export async function startVsftpd(options: PeerOptions = {}): Promise<RunningPee
     await chown(pub, ftpUser, lookupId("/etc/group", "ftp") ?? ftpUser);
     await chmod(pub, 0o755);
     const maxClients = options.maxClients ?? 50;
-    return await startWithPortRetry(options.port, async (port) => {
+    const address = options.listenAddress ?? "127.0.0.1";
+    const v6 = net.isIPv6(address);
+    const port = options.port ?? (options.netns !== undefined ? NETNS_DEFAULT_PORT : undefined);
+    return await startWithPortRetry(port, async (port) => {
       const conf = join(dir, `vsftpd-${port}.conf`);
       const lines = [
-        "listen=YES",
-        "listen_ipv6=NO",
-        "listen_address=127.0.0.1",
+        ...(v6 ? ["listen=NO", "listen_ipv6=YES", `listen_address6=${address}`] : ["listen=YES", "listen_ipv6=NO", `listen_address=${address}`]),
         `listen_port=${port}`,
         "background=NO",
         "seccomp_sandbox=NO",
@@ -202,10 +212,13 @@ export async function startVsftpd(options: PeerOptions = {}): Promise<RunningPee
       if (options.pasvMin !== undefined) lines.push(`pasv_min_port=${options.pasvMin}`);
       if (options.pasvMax !== undefined) lines.push(`pasv_max_port=${options.pasvMax}`);
       await writeFile(conf, lines.join("\n") + "\n");
+      const inNs = options.netns !== undefined ? ["netns", "exec", options.netns, VSFTPD, conf] : undefined;
       return launch({
         name: "vsftpd",
-        cmd: VSFTPD,
-        args: [conf],
+        cmd: inNs ? "ip" : VSFTPD,
+        args: inNs ?? [conf],
+        host: address,
+        ...(options.netns !== undefined ? { netns: options.netns } : {}),
         port,
         dir,
         root: pub,
@@ -271,6 +284,7 @@ export async function startPureFtpd(options: PeerOptions = {}): Promise<RunningP
         name: "pure-ftpd",
         cmd: bins.pureFtpd,
         args,
+        host: "127.0.0.1",
         port,
         dir,
         root: home,
@@ -329,6 +343,9 @@ interface LaunchSpec {
   readonly name: string;
   readonly cmd: string;
   readonly args: readonly string[];
+  readonly host: string;
+  /** The server runs in this network namespace: probe it from there. */
+  readonly netns?: string;
   readonly port: number;
   readonly dir: string;
   readonly root: string;
@@ -354,8 +371,8 @@ async function launch(spec: LaunchSpec): Promise<RunningPeer> {
   const pid = spawned;
   live.add(pid);
   installExitHook();
-  const host = "127.0.0.1";
-  const greeting = await waitForGreeting(host, spec.port, child);
+  const host = spec.host;
+  const greeting = await waitForGreeting(host, spec.port, child, spec.netns);
   if (greeting === undefined) {
     await terminate(pid, child, exited);
     const text = Buffer.concat(output).toString("utf8").trim();
@@ -419,14 +436,37 @@ function installExitHook(): void {
  * Connects repeatedly until the server answers with a 220 line, the child dies, or the
  * deadline passes. Returns the greeting line or undefined.
  */
-async function waitForGreeting(host: string, port: number, child: ChildProcess): Promise<string | undefined> {
+async function waitForGreeting(host: string, port: number, child: ChildProcess, netns?: string): Promise<string | undefined> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-    const line = await readGreeting(host, port, Math.max(100, deadline - Date.now()));
+    const wait = Math.max(100, deadline - Date.now());
+    const line = netns === undefined ? await readGreeting(host, port, wait) : await readGreetingIn(netns, host, port, wait);
     if (line !== undefined && line.startsWith("220")) return line;
     await new Promise((r) => setTimeout(r, 50));
   }
   return undefined;
+}
+
+// readGreeting() for a process of our own started inside a network namespace (Node cannot setns).
+const GREETING_PROBE = `
+const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
+let t = "";
+s.setEncoding("latin1");
+s.on("data", (d) => {
+  t += d;
+  const i = t.indexOf("\\n");
+  if (i >= 0) { process.stdout.write(t.slice(0, i).replace(/\\r$/, "")); s.end("QUIT\\r\\n"); s.destroySoon(); }
+  else if (t.length > 4096) s.destroy();
+});
+s.on("error", () => s.destroy());
+setTimeout(() => s.destroy(), Number(process.argv[3])).unref();`;
+
+/** One attempt from inside `netns`: the first reply line, or undefined. */
+export async function readGreetingIn(netns: string, host: string, port: number, timeoutMs = 5_000): Promise<string | undefined> {
+  const r = await run("ip", ["netns", "exec", netns, process.execPath, "-e", GREETING_PROBE, host, String(port), String(timeoutMs)], {
+    timeoutMs: timeoutMs + 5_000,
+  });
+  return r.stdout === "" ? undefined : r.stdout;
 }
 
 /** One attempt: connect, read the first reply line, say QUIT. */

@@ -1,0 +1,181 @@
+// hilftp tun: attaches a SLIP link to a Linux TUN device until SIGINT/SIGTERM, so ping, curl,
+// lftp and Wireshark on the host reach the board. Prints one line once the device is up.
+// Option values resolve against defaults a board profile may supply (resolveTunOptions), so
+// `--board` can be added without touching the rest.
+import { parseArgs } from "node:util";
+import { faults, LinkError, openLink, parseLinkSpec, pcapTap, shape, SlipFraming, type FaultOptions, type FrameLink } from "../link/index.js";
+import { FaultSpecError, parseFaults } from "../tunnel.js";
+import { assertRoot, planTun, startTunBridge, TunError, type TunBridge } from "../tun/index.js";
+import { UsageError } from "./url.js";
+
+export const TUN_USAGE =
+  "usage: hilftp tun --link SPEC [--dev NAME] [--mtu N] [--local-ip A --peer-ip B] [--local-ip6 A --peer-ip6 B] [--pcap FILE] [--faults drop=..,seed=..] [--baud N]";
+
+export const TUN_ARGS = {
+  link: { type: "string" },
+  dev: { type: "string" },
+  mtu: { type: "string" },
+  "local-ip": { type: "string" },
+  "peer-ip": { type: "string" },
+  "local-ip6": { type: "string" },
+  "peer-ip6": { type: "string" },
+  pcap: { type: "string" },
+  faults: { type: "string" },
+  baud: { type: "string" },
+} as const;
+
+/** What parseArgs gives for TUN_ARGS: every value a string, absent when not on the command line. */
+export type TunArgValues = { readonly [K in keyof typeof TUN_ARGS]?: string | undefined };
+
+/** Defaults a board profile supplies; the command line overrides each. */
+export interface TunProfileDefaults {
+  readonly link?: string;
+  readonly dev?: string;
+  readonly mtu?: number;
+  readonly baud?: number;
+  readonly localIp?: string;
+  readonly peerIp?: string;
+  readonly localIp6?: string;
+  readonly peerIp6?: string;
+}
+
+export interface TunCommandOptions {
+  readonly link: string;
+  readonly dev: string;
+  readonly mtu: number;
+  /** local = the host's address on the device, peer = the board's. */
+  readonly ipv4?: { readonly local: string; readonly peer: string };
+  readonly ipv6?: { readonly local: string; readonly peer: string };
+  readonly pcap?: string;
+  readonly faults?: FaultOptions;
+  /** Emulate a UART at this baud on links that do not throttle. */
+  readonly baud?: number;
+}
+
+export const TUN_DEFAULTS = { dev: "hil0", mtu: 1500, localIp: "198.51.100.1", peerIp: "198.51.100.2" } as const;
+
+/**
+ * Command line over profile over built-in defaults. The built-in IPv4 pair applies only when
+ * neither the command line nor the profile names any address. Throws UsageError.
+ */
+export function resolveTunOptions(input: { values: TunArgValues; profileDefaults?: TunProfileDefaults }): TunCommandOptions {
+  const v = input.values;
+  const p = input.profileDefaults ?? {};
+  const link = v.link ?? p.link;
+  if (!link) throw new UsageError(TUN_USAGE);
+  try {
+    parseLinkSpec(link);
+  } catch (err) {
+    if (err instanceof LinkError) throw new UsageError(err.message);
+    throw err;
+  }
+  const dev = v.dev ?? p.dev ?? TUN_DEFAULTS.dev;
+  const mtu = v.mtu !== undefined ? integer("--mtu", v.mtu) : (p.mtu ?? TUN_DEFAULTS.mtu);
+  const baud = v.baud !== undefined ? integer("--baud", v.baud) : p.baud;
+  let local4 = v["local-ip"] ?? p.localIp;
+  let peer4 = v["peer-ip"] ?? p.peerIp;
+  const local6 = v["local-ip6"] ?? p.localIp6;
+  const peer6 = v["peer-ip6"] ?? p.peerIp6;
+  if ([local4, peer4, local6, peer6].every((a) => a === undefined)) {
+    local4 = TUN_DEFAULTS.localIp;
+    peer4 = TUN_DEFAULTS.peerIp;
+  }
+  if ((local4 === undefined) !== (peer4 === undefined)) throw new UsageError("give --local-ip and --peer-ip together");
+  if ((local6 === undefined) !== (peer6 === undefined)) throw new UsageError("give --local-ip6 and --peer-ip6 together");
+  try {
+    planTun({ dev, mtu, hostIpv4: local4, peerIpv4: peer4, hostIpv6: local6, peerIpv6: peer6 });
+  } catch (err) {
+    if (err instanceof TunError) throw new UsageError(err.message);
+    throw err;
+  }
+  let faultOptions: FaultOptions | undefined;
+  if (v.faults !== undefined) {
+    try {
+      faultOptions = parseFaults(v.faults);
+    } catch (err) {
+      if (err instanceof FaultSpecError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  return {
+    link,
+    dev,
+    mtu,
+    ...(local4 !== undefined && peer4 !== undefined ? { ipv4: { local: local4, peer: peer4 } } : {}),
+    ...(local6 !== undefined && peer6 !== undefined ? { ipv6: { local: local6, peer: peer6 } } : {}),
+    ...(v.pcap !== undefined ? { pcap: v.pcap } : {}),
+    ...(faultOptions ? { faults: faultOptions } : {}),
+    ...(baud !== undefined ? { baud } : {}),
+  };
+}
+
+function integer(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} wants a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** "198.51.100.1 -> 198.51.100.2, 2001:db8::1 -> 2001:db8::2" for what the device got. */
+export function describeRoutes(bridge: Pick<TunBridge, "ipv4" | "ipv6">): string {
+  const parts: string[] = [];
+  if (bridge.ipv4) parts.push(`${bridge.ipv4.host} -> ${bridge.ipv4.peer}`);
+  if (bridge.ipv6) parts.push(`${bridge.ipv6.host} -> ${bridge.ipv6.peer}`);
+  return parts.join(", ");
+}
+
+export async function tun(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: TUN_ARGS });
+  await runTun(resolveTunOptions({ values }));
+}
+
+/** Opens the link, brings the device up, relays until SIGINT/SIGTERM or until the bridge ends. */
+export async function runTun(options: TunCommandOptions): Promise<void> {
+  assertRoot(); // before the link is opened: a listen kind would otherwise wait for nothing
+  const abort = new AbortController();
+  let signalled = false;
+  const onSignal = (): void => {
+    signalled = true;
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const bytes = await openLink(options.link, { signal: abort.signal });
+    let link: FrameLink = new SlipFraming(bytes, { name: options.link, maxFrame: options.mtu + 64 });
+    if (options.baud !== undefined) link = shape(link, { baud: options.baud });
+    if (options.faults) link = faults(link, options.faults);
+    if (options.pcap !== undefined) link = pcapTap(link, options.pcap);
+    let bridge: TunBridge;
+    try {
+      bridge = await startTunBridge({
+        link,
+        dev: options.dev,
+        mtu: options.mtu,
+        ...(options.ipv4 ? { hostIpv4: options.ipv4.local, peerIpv4: options.ipv4.peer } : {}),
+        ...(options.ipv6 ? { hostIpv6: options.ipv6.local, peerIpv6: options.ipv6.peer } : {}),
+      });
+    } catch (err) {
+      await link.close();
+      throw err;
+    }
+    if (bridge.ipv6Disabled) process.stderr.write(`hilftp tun: IPv6 off: ${bridge.ipv6Disabled}\n`);
+    if (options.faults) process.stderr.write(`hilftp tun: faults seed ${options.faults.seed}\n`);
+    process.stdout.write(`tun ${bridge.dev} up: ${describeRoutes(bridge)} via ${options.link}\n`);
+    const stopped = abort.signal.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
+    const end = await Promise.race([bridge.ended, stopped.then(() => undefined)]);
+    await bridge.close();
+    const c = bridge.counters;
+    process.stderr.write(
+      `hilftp tun: ${bridge.dev} down: ${c.toLink} packets to the link, ${c.toKernel} from it, ${c.queueDrops} dropped (link busy), ${c.notIp} not IP\n`,
+    );
+    if (end && end.cause !== "closed") throw new Error(end.message);
+  } catch (err) {
+    if (signalled && (err as { code?: string }).code === "ABORTED") return; // interrupted while waiting for the link
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

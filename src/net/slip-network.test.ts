@@ -1,0 +1,118 @@
+// The FTP server and client, unchanged, over two of our stacks joined by SLIP on an in-memory
+// byte link: the Network seam carries them end to end, IPv4 and IPv6, with and without faults,
+// and ping works both ways.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { FtpClient } from "../ftp/client/index.js";
+import { FtpServer } from "../ftp/server/index.js";
+import { faults, linkPair, SlipFraming, type FrameLink } from "../link/index.js";
+import { SlipNetwork } from "./slip-network.js";
+import { Stack } from "./stack.js";
+import { DEFAULT_TCP_CONFIG, type TcpConfig } from "./tcp/index.js";
+
+const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+interface Pair {
+  host: Stack;
+  board: Stack;
+  close(): Promise<void>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function tunnel(mtu: number, options: { faults?: Parameters<typeof faults>[1]; tcp?: Partial<TcpConfig> } = {}): Pair {
+  const [a, b] = linkPair({ highWaterMark: 256 * 1024 });
+  let la: FrameLink = new SlipFraming(a, { name: "host", maxFrame: mtu + 64 });
+  let lb: FrameLink = new SlipFraming(b, { name: "board", maxFrame: mtu + 64 });
+  if (options.faults) {
+    la = faults(la, options.faults);
+    lb = faults(lb, { ...options.faults, seed: options.faults.seed + 1 });
+  }
+  const tcp: TcpConfig = { ...DEFAULT_TCP_CONFIG, nagle: false, delayedAckMs: 0, rtoMinMs: 50, rtoInitialMs: 200, ...options.tcp };
+  const host = new Stack(la, { mtu, tcp, ipv4: { local: "198.51.100.1", peer: "198.51.100.2" }, ipv6: { local: "2001:db8::1", peer: "2001:db8::2" } });
+  const board = new Stack(lb, { mtu, tcp, ipv4: { local: "198.51.100.2", peer: "198.51.100.1" }, ipv6: { local: "2001:db8::2", peer: "2001:db8::1" } });
+  const pair = {
+    host,
+    board,
+    close: async () => {
+      host.close();
+      board.close();
+      await Promise.all([la.close(), lb.close()]);
+    },
+  };
+  cleanups.push(pair.close);
+  return pair;
+}
+
+async function ftpOver(pair: Pair, serverHost: string, clientTarget: string, passive: boolean, size: number): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), "hilftp-slip-"));
+  await mkdir(join(root, "d"));
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  const server = new FtpServer({ network: new SlipNetwork(pair.board), host: serverHost, port: 21, root, users: { u: "p" }, loginFailDelayMs: 0 });
+  await server.listen();
+  cleanups.push(() => server.close());
+  const client = await FtpClient.connect({ network: new SlipNetwork(pair.host), host: clientTarget, port: 21, user: "u", password: "p", passive });
+  const payload = randomBytes(size);
+  const src = new PassThrough();
+  src.end(payload);
+  await client.upload(src, "/d/f.bin");
+  expect(sha(await readFile(join(root, "d", "f.bin")))).toBe(sha(payload));
+  const sink = new PassThrough();
+  const got: Buffer[] = [];
+  sink.on("data", (c: Buffer) => got.push(c));
+  await client.download("/d/f.bin", sink);
+  expect(sha(Buffer.concat(got))).toBe(sha(payload));
+  expect((await client.list("/d")).map((e) => e.name)).toEqual(["f.bin"]);
+  await client.quit();
+}
+
+describe("ping over the tunnel", () => {
+  it("echo both ways, IPv4 and IPv6", async () => {
+    const p = tunnel(1500);
+    expect(await p.host.ping("198.51.100.2")).toBeGreaterThanOrEqual(0);
+    expect(await p.board.ping("198.51.100.1")).toBeGreaterThanOrEqual(0);
+    expect(await p.host.ping("2001:db8::2")).toBeGreaterThanOrEqual(0);
+    expect(p.board.counters.icmpEchoRequests).toBe(2);
+  });
+
+  it("MTU below 1280 turns IPv6 off and says why", () => {
+    const p = tunnel(296);
+    expect(p.host.ipv6Disabled).toMatch(/1280/);
+    expect(() => p.host.connect("2001:db8::2", 21)).toThrow(/no route/);
+  });
+
+  it("a closed port answers RST: connect is refused", async () => {
+    const p = tunnel(1500);
+    const net = new SlipNetwork(p.host);
+    await expect(net.connect({ host: "198.51.100.2", port: 2121, timeoutMs: 5000 })).rejects.toMatchObject({ code: expect.stringMatching(/ECONNREFUSED|ECONNRESET/) });
+    expect(p.board.counters.resetsSent).toBe(1);
+  });
+});
+
+describe("FTP over SLIP on our stack", () => {
+  it.each([
+    { mtu: 1500, passive: true },
+    { mtu: 1500, passive: false },
+    { mtu: 296, passive: true },
+    { mtu: 296, passive: false },
+  ])("IPv4 MTU $mtu passive=$passive", async ({ mtu, passive }) => {
+    await ftpOver(tunnel(mtu), "198.51.100.2", "198.51.100.2", passive, 300_000);
+  });
+
+  it.each([true, false])("IPv6 MTU 1500 passive=%s", async (passive) => {
+    await ftpOver(tunnel(1500), "2001:db8::2", "2001:db8::2", passive, 300_000);
+  });
+
+  it("survives drop 2%, corrupt 1%, reorder 2%", async () => {
+    const p = tunnel(576, { faults: { drop: 0.02, corrupt: 0.01, reorder: 0.02, seed: 7 } });
+    await ftpOver(p, "198.51.100.2", "198.51.100.2", true, 200_000);
+    expect(p.host.tcpTotals.retransmits + p.board.tcpTotals.retransmits + p.host.tcpTotals.fastRetransmits + p.board.tcpTotals.fastRetransmits).toBeGreaterThan(0);
+  });
+});
