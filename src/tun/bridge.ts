@@ -3,6 +3,7 @@
 // so socat owns the device and relays each packet as one UDP datagram on 127.0.0.1; we relay
 // those datagrams to and from the link and configure the device with `ip`. The TUN device
 // belongs to socat's process: it vanishes when socat is stopped.
+import { existsSync } from "node:fs";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import type { FrameLink } from "../link/frame-link.js";
 import { ipCommands, planTun, socatArgs, type AddressPair, type TunPlan } from "./commands.js";
@@ -146,7 +147,7 @@ async function startSocat(plan: TunPlan, socket: UdpSocket, options: TunBridgeOp
     const port = await freeUdpPort();
     let socat: Daemon;
     try {
-      socat = await startDaemon(socatPath, socatArgs(plan, ourPort, port));
+      socat = await startDaemon(...dieWithUs(socatPath, socatArgs(plan, ourPort, port)));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "not found (install socat)" : (err as Error).message;
@@ -159,10 +160,21 @@ async function startSocat(plan: TunPlan, socket: UdpSocket, options: TunBridgeOp
     if (ready === "timeout") {
       throw new TunError(`socat did not create ${plan.dev} and bind 127.0.0.1:${port} within ${options.readyTimeoutMs ?? 5000} ms`, "TIMEOUT");
     }
+    if (/failed to execute .*No such file/i.test(socat.stderr())) throw new TunError(`${socatPath}: not found (install socat)`, "SOCAT");
     last = new TunError(`socat exited: ${text || "no message"}`, "SOCAT");
     if (!/address already in use/i.test(socat.stderr())) throw last;
   }
   throw last ?? new TunError("socat did not start", "SOCAT");
+}
+
+/**
+ * socat under `setpriv --pdeathsig KILL` (util-linux, present on every Debian) when there is one:
+ * if we are killed with SIGKILL and cannot stop it by PID, the kernel stops it for us, and the
+ * TUN device goes with it instead of lingering in the namespace.
+ */
+function dieWithUs(cmd: string, args: readonly string[]): [string, readonly string[]] {
+  const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+  return setpriv === undefined ? [cmd, args] : [setpriv, ["--pdeathsig", "KILL", cmd, ...args]];
 }
 
 /** Polls until the device exists and socat's UDP port is bound, socat exits, or time runs out. */

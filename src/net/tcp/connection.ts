@@ -25,6 +25,7 @@ import { NumberQueue } from "./queue.js";
 import { Reassembly } from "./reassembly.js";
 import { ReceiveWindow } from "./receive-window.js";
 import { RttEstimator } from "./rtt.js";
+import { Scoreboard } from "./scoreboard.js";
 import { SendBuffer } from "./send-buffer.js";
 import type { Clock, TcpCloseReason, TcpConfig, TcpEvents, TcpState, TcpStats } from "./types.js";
 
@@ -69,6 +70,12 @@ export class TcpConnection {
   private wantWritable = false;
   private probeOutstanding = false;
   private dupAcks = 0;
+  /** Both sides offered SACK (RFC 2018). */
+  private sackOk = false;
+  /** What the peer reported holding beyond SND.UNA. */
+  private readonly sacked = new Scoreboard();
+  /** In recovery: holes up to here were sent again already. */
+  private rtxHigh = 0;
   private readonly cc: NewReno;
   private readonly rtt: RttEstimator;
   /** The timed segment's end offset (-1: none; Karn: cleared on any retransmission). */
@@ -91,6 +98,8 @@ export class TcpConnection {
   private ackNow = false;
   private readonly ooo: Reassembly;
   private oooFinAbs = -1;
+  /** Receive offset of the latest out-of-order arrival: its block leads our SACK option. */
+  private lastOooAbs = -1;
 
   // ---- re-entrancy: callbacks may call back in; segments handed in meanwhile wait here
   private depth = 0;
@@ -512,6 +521,7 @@ export class TcpConnection {
       } else {
         this.counters.outOfOrder++;
         this.ooo.insert(this.rw.nxt + rel, payload);
+        this.lastOooAbs = this.rw.nxt + rel;
         this.ackNow = true; // out of order: immediate duplicate ACK (RFC 5681 4.2)
         return;
       }
@@ -537,6 +547,7 @@ export class TcpConnection {
     }
     const wnd = seg.flags & SYN ? seg.window : seg.window * 2 ** this.sndScale;
     const unaBefore = this.una;
+    if (this.sackOk && seg.options.sack !== undefined) this.takeSack(seg.options.sack, a);
     if (a > this.una) {
       this.newAck(a);
     } else if (
@@ -575,6 +586,7 @@ export class TcpConnection {
     }
     this.una = a;
     if (this.nxt < a) this.nxt = a;
+    if (!this.sacked.empty) this.sacked.prune(a);
     let popped = 0;
     for (let end = this.flight.at(0); end !== undefined && end <= a; end = this.flight.at(0)) {
       this.flight.shift();
@@ -611,12 +623,47 @@ export class TcpConnection {
     this.counters.dupAcks++;
     if (this.cc.inRecovery) {
       this.cc.inflate();
+      this.retransmitNextHole();
       return;
     }
     if (this.dupAcks === 3 && this.una > this.cc.recover) {
       this.cc.enterRecovery(this.max - this.una, this.max);
       this.counters.fastRetransmits++;
+      this.rtxHigh = this.una;
       this.retransmitFirst();
+    }
+  }
+
+  /** SACK blocks of an ACK for `ackAbs`: keep those that lie within what we sent beyond it. */
+  private takeSack(blocks: ReadonlyArray<readonly [number, number]>, ackAbs: number): void {
+    const base = Math.max(this.una, ackAbs);
+    for (const [left, right] of blocks) {
+      const s = this.una + seqDiff(left >>> 0, this.seqOf(this.una));
+      const e = this.una + seqDiff(right >>> 0, this.seqOf(this.una));
+      if (s >= base && e > s && e <= this.max) this.sacked.add(s, e); // D-SACK and stale blocks fall out here
+    }
+  }
+
+  /**
+   * In recovery with SACK: each duplicate ACK means a segment left the network, so send
+   * the oldest segment not yet resent that the peer lacks while holding data above it
+   * (RFC 6675's NextSeg, with the duplicate ACK as the clock instead of a pipe count).
+   */
+  private retransmitNextHole(): void {
+    if (this.sacked.empty) return;
+    const top = this.sacked.highest;
+    let start = this.una;
+    for (let i = 0; ; i++) {
+      const end = this.flight.at(i);
+      if (end === undefined || start >= top) return;
+      if (end > this.rtxHigh && !this.sacked.covers(start, end)) {
+        this.rttAbs = -1;
+        this.counters.fastRetransmits++;
+        this.emitRange(start, end, true);
+        this.rtxHigh = end;
+        return;
+      }
+      start = end;
     }
   }
 
@@ -624,6 +671,7 @@ export class TcpConnection {
   private retransmitFirst(): void {
     const end = this.flight.at(0);
     if (end === undefined) return;
+    if (end > this.rtxHigh) this.rtxHigh = end;
     this.rttAbs = -1;
     this.emitRange(this.una, end, true);
     this.rtxAt = this.clock.now() + this.rtt.rto;
@@ -715,6 +763,7 @@ export class TcpConnection {
       return;
     }
     const first = this.rtxCount === 0;
+    if (!first) this.sacked.clear(); // the peer may have dropped what it reported (RFC 2018 8)
     this.rtxCount++;
     this.counters.retransmits++;
     this.rttAbs = -1;
@@ -786,6 +835,11 @@ export class TcpConnection {
           continue;
         }
         if (end <= this.nxt) {
+          this.cursor++;
+          continue;
+        }
+        if (this.sackOk && this.sacked.covers(this.nxt, end)) {
+          this.nxt = end; // the peer holds it: going back N need not send it again
           this.cursor++;
           continue;
         }
@@ -876,7 +930,15 @@ export class TcpConnection {
     this.ackSent();
     // SND.MAX, not a SND.NXT rewound by go-back-N: the peer may hold everything up to
     // SND.MAX, and would drop an ACK with an older sequence number unread (as BSD does).
-    this.ev.onSegment({ seq: this.seqOf(this.max), ack: this.rcvNxt, flags: ACK, window, options: NO_OPTIONS, payload: EMPTY });
+    this.ev.onSegment({ seq: this.seqOf(this.max), ack: this.rcvNxt, flags: ACK, window, options: this.ackOptions(), payload: EMPTY });
+  }
+
+  /** SACK blocks for a pure ACK while data waits beyond a hole (RFC 2018 4); data segments carry none, so their size never changes. */
+  private ackOptions(): TcpOptions {
+    if (!this.sackOk || this.ooo.count === 0) return NO_OPTIONS;
+    const toSeq = (abs: number): number => seqAdd(this.rcvNxt, abs - this.rw.nxt);
+    const sack = this.ooo.ranges(this.lastOooAbs, 4).map(([s, e]): [number, number] => [toSeq(s), toSeq(e)]);
+    return { sack };
   }
 
   private challengeAck(): void {
@@ -904,7 +966,11 @@ export class TcpConnection {
   private synOptions(): TcpOptions {
     // In a SYN-ACK, window scale only answers the peer's offer (RFC 7323 1.3).
     const offer = this._state === "SYN-SENT" ? this.cfg.windowScale > 0 : this.scaled;
-    return offer ? { mss: this.cfg.mss, windowScale: this.ourShift() } : { mss: this.cfg.mss };
+    const sack = this._state === "SYN-SENT" ? this.cfg.sack : this.sackOk;
+    const opts: { mss: number; windowScale?: number; sackPermitted?: boolean } = { mss: this.cfg.mss };
+    if (offer) opts.windowScale = this.ourShift();
+    if (sack) opts.sackPermitted = true;
+    return opts;
   }
 
   /**
@@ -923,6 +989,7 @@ export class TcpConnection {
     this.scaled = this.cfg.windowScale > 0 && opts.windowScale !== undefined;
     this.sndScale = this.scaled ? Math.min(opts.windowScale ?? 0, TCP_MAX_WINDOW_SCALE) : 0;
     this.rw.shift = this.scaled ? this.ourShift() : 0;
+    this.sackOk = this.cfg.sack && opts.sackPermitted === true;
   }
 
   // =====================================================================
@@ -970,6 +1037,7 @@ export class TcpConnection {
     this.flight.clear();
     this.buf.clear();
     this.ooo.clear();
+    this.sacked.clear();
     this.inbox.length = 0;
     this.ackNow = false;
     this.wantWritable = false;

@@ -41,6 +41,7 @@ function scenario(seed: number) {
     maxRetransmits: 40,
     maxOutOfOrderBytes: pick([0, 1000, 65536]),
     messageBoundaries: r() < 0.3,
+    sack: r() < 0.5,
   });
   const cfg = [config(), config()] as const;
   const faults = {

@@ -63,6 +63,26 @@ export class Reassembly {
     return n === 0 ? -1 : this.starts[n - 1]! + this.pieces[n - 1]!.length;
   }
 
+  /**
+   * The held data as merged [start, end) ranges (absolute offsets), the one holding `first`
+   * first, then the others from the highest down: the order RFC 2018 4 asks of SACK blocks
+   * (the newest first), approximated by offset. At most `max` ranges.
+   */
+  ranges(first: number, max: number): Array<[number, number]> {
+    const merged: Array<[number, number]> = [];
+    for (let i = 0; i < this.pieces.length; i++) {
+      const s = this.starts[i]!;
+      const e = s + this.pieces[i]!.length;
+      const last = merged[merged.length - 1];
+      if (last !== undefined && last[1] === s) last[1] = e;
+      else merged.push([s, e]);
+    }
+    const lead = merged.findIndex(([s, e]) => first >= s && first < e);
+    const out: Array<[number, number]> = lead >= 0 ? [merged[lead]!] : [];
+    for (let i = merged.length - 1; i >= 0 && out.length < max; i--) if (i !== lead) out.push(merged[i]!);
+    return out.slice(0, max);
+  }
+
   clear(): void {
     this.starts.length = 0;
     this.pieces.length = 0;

@@ -96,7 +96,7 @@ export class PacketScript {
   conn!: TcpConnection;
 
   private constructor(config: Partial<TcpConfig>) {
-    this.config = { ...DEFAULT_TCP_CONFIG, delayedAckMs: 0, windowScale: 0, receiveWindow: 8192, ...config };
+    this.config = { ...DEFAULT_TCP_CONFIG, delayedAckMs: 0, windowScale: 0, receiveWindow: 8192, sack: false, ...config };
   }
 
   static connect(config: Partial<TcpConfig> = {}, isn = LOCAL_ISN): PacketScript {
@@ -115,11 +115,15 @@ export class PacketScript {
    * Active open completed against a peer with ISN PEER_ISN: SYN out, SYN-ACK in, ACK out.
    * Data then starts at LOCAL_ISN + 1 (ours) and PEER_ISN + 1 (theirs).
    */
-  static established(config: Partial<TcpConfig> = {}, peer: { window?: number; mss?: number; windowScale?: number } = {}): PacketScript {
+  static established(
+    config: Partial<TcpConfig> = {},
+    peer: { window?: number; mss?: number; windowScale?: number; sack?: boolean } = {},
+  ): PacketScript {
     const s = PacketScript.connect(config);
     s.expectOut({ flags: "S", seq: LOCAL_ISN });
-    const options: { mss?: number; windowScale?: number } = { mss: peer.mss ?? 1460 };
+    const options: { mss?: number; windowScale?: number; sackPermitted?: boolean } = { mss: peer.mss ?? 1460 };
     if (peer.windowScale !== undefined) options.windowScale = peer.windowScale;
+    if (peer.sack === true) options.sackPermitted = true;
     s.input({ flags: "SA", seq: PEER_ISN, ack: LOCAL_ISN + 1, window: peer.window ?? 65535, options });
     s.expectOut({ flags: "A", seq: LOCAL_ISN + 1, ack: PEER_ISN + 1 });
     s.log.length = 0;

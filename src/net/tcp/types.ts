@@ -37,6 +37,12 @@ export interface TcpConfig {
   maxOutOfOrderBytes: number;
   /** Each write() goes out as its own segment(s), never coalesced with other writes (NetX reads one FTP line per packet). */
   messageBoundaries: boolean;
+  /**
+   * Offer SACK (RFC 2018) and use it when the peer agrees: we report the blocks we hold
+   * beyond a hole, and resend only the holes the peer reports. Without it a loss-heavy
+   * link costs a peer like Linux one RTT per hole and no RTT samples (Karn) while it lasts.
+   */
+  sack: boolean;
 }
 
 /**
@@ -60,6 +66,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   maxRetransmits: 12,
   maxOutOfOrderBytes: 256 * 1024,
   messageBoundaries: false,
+  sack: true,
 });
 
 export type TcpState =
