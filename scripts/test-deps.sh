@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the programs the test suites drive (real FTP clients and servers, tshark) on Debian.
+# Installs the programs the test suites drive (real FTP clients and servers, tshark) and the C
+# toolchains firmware-shim is built and tested with (gcc, arm-none-eabi-gcc, QEMU) on Debian.
 # Idempotent and quiet when everything is present, so `npm test` on a dev machine stays fast.
 # pure-ftpd conflicts with vsftpd as a Debian package, so it is unpacked (not installed) into
 # node_modules/.cache/hilftp/pure-ftpd, where src/testing/peers.ts looks for it.
@@ -7,6 +8,9 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pure_dir="${HILFTP_PURE_FTPD_DIR:-$repo/node_modules/.cache/hilftp/pure-ftpd}"
+
+# newlib for arm-none-eabi-gcc (its own, or Debian's): the bare-metal build links newlib-nano
+newlib_ok() { test -f "$(arm-none-eabi-gcc -print-file-name=libc_nano.a 2>/dev/null)"; }
 
 # package -> how to tell it is usable without asking dpkg (tools may be installed by hand)
 declare -A probe=(
@@ -25,8 +29,15 @@ declare -A probe=(
   [libcap2]="dpkg -s libcap2"
   [libpam0g]="dpkg -s libpam0g"
   [libcrypt1]="dpkg -s libcrypt1"
+  # firmware-shim (src/board/firmware.test.ts, the sim and qemu boards): native and Cortex-M4 builds
+  [gcc]="command -v gcc"
+  [make]="command -v make"
+  [gcc-arm-none-eabi]="command -v arm-none-eabi-gcc"
+  [libnewlib-arm-none-eabi]="newlib_ok"
+  [qemu-system-arm]="command -v qemu-system-arm"
 )
-order=(lftp curl vsftpd python3 tshark socat iproute2 iputils-ping libsodium23 libssl3 libcap2 libpam0g libcrypt1)
+order=(lftp curl vsftpd python3 tshark socat iproute2 iputils-ping libsodium23 libssl3 libcap2 libpam0g libcrypt1
+       gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 
 missing=()
 for pkg in "${order[@]}"; do

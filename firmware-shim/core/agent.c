@@ -6,9 +6,11 @@
 #include "counters.h"
 #include "ftp_client.h"
 #include "ftp_server.h"
+#include "ftp_text.h"
 #include "port.h"
 #include "ramfs.h"
 #include "sha256.h"
+#include "sock.h"
 #include "tcp.h"
 
 #define MAX_TOKENS 10
@@ -53,14 +55,6 @@ uint8_t agent_prng_next(uint32_t *x)
     return (uint8_t)v;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* %XX-decodes in place; false on a bad escape or %00. */
 static bool unescape(char *t)
 {
@@ -70,7 +64,7 @@ static bool unescape(char *t)
             *w++ = *r;
             continue;
         }
-        int hi = hexv(r[1]), lo = hi >= 0 ? hexv(r[2]) : -1;
+        int hi = ftp_hex_digit(r[1]), lo = hi >= 0 ? ftp_hex_digit(r[2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
         *w++ = (char)(hi * 16 + lo);
         r += 2;
@@ -138,6 +132,46 @@ static void reply_err(conn_t *c, uint32_t code, const char *text)
     end(c, &b);
 }
 
+/* One " name=value" of an OK reply: the text (escaped) when it is set, else the number. */
+typedef struct {
+    const char *name;
+    const char *text;
+    uint32_t v;
+} field_t;
+
+static void sb_fields(ftp_sb *b, const field_t *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ftp_sb_ch(b, ' ');
+        ftp_sb_str(b, f[i].name);
+        ftp_sb_ch(b, '=');
+        if (f[i].text)
+            sb_escaped(b, f[i].text);
+        else
+            ftp_sb_u32(b, f[i].v);
+    }
+}
+
+/* After an item appended from `mark` on: true when it fit with room left for " truncated=1"
+ * (16 bytes); otherwise the item is taken back. */
+static bool sb_keep(ftp_sb *b, size_t mark)
+{
+    if (!b->overflow && b->len + 16 < b->cap) return true;
+    b->len = mark;
+    b->buf[mark] = '\0';
+    b->overflow = false;
+    return false;
+}
+
+static void reply_fields(conn_t *c, const field_t *f, size_t n)
+{
+    ftp_sb b;
+    begin(c, &b);
+    ftp_sb_str(&b, "OK");
+    sb_fields(&b, f, n);
+    end(c, &b);
+}
+
 static void flush(conn_t *c)
 {
     while (c->out_off < c->out_len) {
@@ -155,41 +189,31 @@ static bool out_busy(const conn_t *c) { return c->out_off < c->out_len; }
 static void cmd_hello(conn_t *c)
 {
     static const char *const image[] = {"none", "loaded", "corrupt"};
-    ftp_sb b;
-    begin(c, &b);
-    ftp_sb_str(&b, "OK board=");
-    sb_escaped(&b, BOARD_NAME);
-    ftp_sb_str(&b, " version=");
-    sb_escaped(&b, FIRMWARE_VERSION);
-    ftp_sb_str(&b, " agent=1 mtu=");
-    ftp_sb_u32(&b, NET_MTU);
-    ftp_sb_str(&b, " pool=");
-    ftp_sb_u32(&b, POOL_COUNT);
-    ftp_sb_ch(&b, 'x');
-    ftp_sb_u32(&b, POOL_PAYLOAD);
-    ftp_sb_str(&b, " mss=");
-    ftp_sb_u32(&b, TCP_MSS);
-    ftp_sb_str(&b, " window=");
-    ftp_sb_u32(&b, TCP_WINDOW);
-    ftp_sb_str(&b, " fs=");
-    ftp_sb_u32(&b, ramfs_capacity());
-    ftp_sb_str(&b, " free=");
-    ftp_sb_u32(&b, ramfs_free_bytes());
-    ftp_sb_str(&b, " files=");
-    ftp_sb_u32(&b, RAMFS_MAX_FILES);
-    ftp_sb_str(&b, " ftp=");
-    ftp_sb_u32(&b, FTP_PORT);
-    ftp_sb_str(&b, " sessions=");
-    ftp_sb_u32(&b, FTP_MAX_SESSIONS);
-    ftp_sb_str(&b, " ipv6=");
-    ftp_sb_u32(&b, IPV6_ENABLED ? 1u : 0u);
-    ftp_sb_str(&b, " image=");
-    ftp_sb_str(&b, image[ramfs_image_status()]);
-    ftp_sb_str(&b, " read_only=");
-    ftp_sb_u32(&b, ftp_server_read_only() ? 1u : 0u);
-    ftp_sb_str(&b, " uptime_ms=");
-    ftp_sb_u32(&b, g_now);
-    end(c, &b);
+    char pool[24];
+    ftp_sb p;
+    ftp_sb_init(&p, pool, sizeof pool);
+    ftp_sb_u32(&p, POOL_COUNT);
+    ftp_sb_ch(&p, 'x');
+    ftp_sb_u32(&p, POOL_PAYLOAD);
+    const field_t f[] = {
+        {"board", BOARD_NAME, 0},
+        {"version", FIRMWARE_VERSION, 0},
+        {"agent", NULL, 1},
+        {"mtu", NULL, NET_MTU},
+        {"pool", pool, 0},
+        {"mss", NULL, TCP_MSS},
+        {"window", NULL, TCP_WINDOW},
+        {"fs", NULL, ramfs_capacity()},
+        {"free", NULL, ramfs_free_bytes()},
+        {"files", NULL, RAMFS_MAX_FILES},
+        {"ftp", NULL, FTP_PORT},
+        {"sessions", NULL, FTP_MAX_SESSIONS},
+        {"ipv6", NULL, IPV6_ENABLED ? 1u : 0u},
+        {"image", image[ramfs_image_status()], 0},
+        {"read_only", NULL, ftp_server_read_only() ? 1u : 0u},
+        {"uptime_ms", NULL, g_now},
+    };
+    reply_fields(c, f, sizeof f / sizeof f[0]);
 }
 
 static void digest_reply(conn_t *c, uint32_t bytes, sha256_ctx *h)
@@ -198,13 +222,8 @@ static void digest_reply(conn_t *c, uint32_t bytes, sha256_ctx *h)
     char hex[65];
     sha256_final(h, d);
     sha256_hex(d, hex);
-    ftp_sb b;
-    begin(c, &b);
-    ftp_sb_str(&b, "OK bytes=");
-    ftp_sb_u32(&b, bytes);
-    ftp_sb_str(&b, " sha256=");
-    ftp_sb_str(&b, hex);
-    end(c, &b);
+    const field_t f[] = {{"bytes", NULL, bytes}, {"sha256", hex, 0}};
+    reply_fields(c, f, sizeof f / sizeof f[0]);
 }
 
 static void cmd_hash(conn_t *c, const char *path)
@@ -234,14 +253,8 @@ static void cmd_hash(conn_t *c, const char *path)
 static void cmd_mkfile(conn_t *c, const char *path, uint32_t size, uint32_t seed)
 {
     ramfs_file f;
-    int st = ramfs_file_open(&f, path, RAMFS_OPEN_FOR_WRITE);
-    if (st == RAMFS_NOT_FOUND) {
-        st = ramfs_file_create(path);
-        if (st == RAMFS_SUCCESS) st = ramfs_file_open(&f, path, RAMFS_OPEN_FOR_WRITE);
-    }
-    if (st == RAMFS_SUCCESS) st = ramfs_file_truncate(&f, 0);
+    int st = ramfs_file_rewrite(&f, path);
     if (st != RAMFS_SUCCESS) {
-        ramfs_file_close(&f);
         if (st == RAMFS_NO_MORE_SPACE)
             reply_err(c, 507, "no space");
         else if (st == RAMFS_ACCESS_ERROR || st == RAMFS_WRITE_PROTECT || st == RAMFS_NOT_A_FILE)
@@ -286,12 +299,11 @@ static void cmd_rm(conn_t *c, const char *path)
 
 static void cmd_files(conn_t *c)
 {
+    const field_t head[] = {{"count", NULL, ramfs_entries_used()}, {"free", NULL, ramfs_free_bytes()}};
     ftp_sb b;
     begin(c, &b);
-    ftp_sb_str(&b, "OK count=");
-    ftp_sb_u32(&b, ramfs_entries_used());
-    ftp_sb_str(&b, " free=");
-    ftp_sb_u32(&b, ramfs_free_bytes());
+    ftp_sb_str(&b, "OK");
+    sb_fields(&b, head, sizeof head / sizeof head[0]);
     int cur = 0;
     char path[RAMFS_PATH_MAX];
     ramfs_info in;
@@ -305,9 +317,7 @@ static void cmd_files(conn_t *c)
             ftp_sb_ch(&b, '=');
             ftp_sb_u32(&b, in.size);
         }
-        if (b.overflow || b.len + 16 >= b.cap) { /* keep room for the marker */
-            b.len = mark;
-            b.overflow = false;
+        if (!sb_keep(&b, mark)) {
             ftp_sb_str(&b, " truncated=1");
             break;
         }
@@ -323,26 +333,26 @@ static void cmd_counters(conn_t *c)
     b.len += counters_format(c->out + b.len, b.cap - b.len);
     if (b.len >= b.cap) b.len = b.cap - 1;
     const ftp_server_counters_t *f = ftp_server_counters();
-    struct {
-        const char *name;
-        uint32_t v;
-    } extra[] = {
-        {"ftp_connections", f->connections},         {"ftp_disconnections", f->disconnections},
-        {"ftp_logins", f->logins},                   {"ftp_login_errors", f->login_errors},
-        {"ftp_commands", f->commands},               {"ftp_unknown_commands", f->unknown_commands},
-        {"ftp_bytes_sent", f->bytes_sent},           {"ftp_bytes_received", f->bytes_received},
-        {"ftp_transfers_ok", f->transfers_ok},       {"ftp_transfers_failed", f->transfers_failed},
-        {"ftp_data_connect_failures", f->data_connect_failures},
-        {"ftp_no_space", f->no_space},               {"ftp_idle_timeouts", f->idle_timeouts},
-        {"ftp_listen_errors", f->listen_errors},     {"ftp_sessions", (uint32_t)ftp_server_sessions()},
-        {"ftp_sessions_peak", f->sessions_peak},     {"agent_requests", requests},
+    const field_t extra[] = {
+        {"ftp_connections", NULL, f->connections},
+        {"ftp_disconnections", NULL, f->disconnections},
+        {"ftp_logins", NULL, f->logins},
+        {"ftp_login_errors", NULL, f->login_errors},
+        {"ftp_commands", NULL, f->commands},
+        {"ftp_unknown_commands", NULL, f->unknown_commands},
+        {"ftp_bytes_sent", NULL, f->bytes_sent},
+        {"ftp_bytes_received", NULL, f->bytes_received},
+        {"ftp_transfers_ok", NULL, f->transfers_ok},
+        {"ftp_transfers_failed", NULL, f->transfers_failed},
+        {"ftp_data_connect_failures", NULL, f->data_connect_failures},
+        {"ftp_no_space", NULL, f->no_space},
+        {"ftp_idle_timeouts", NULL, f->idle_timeouts},
+        {"ftp_listen_errors", NULL, f->listen_errors},
+        {"ftp_sessions", NULL, (uint32_t)ftp_server_sessions()},
+        {"ftp_sessions_peak", NULL, f->sessions_peak},
+        {"agent_requests", NULL, requests},
     };
-    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
-        ftp_sb_ch(&b, ' ');
-        ftp_sb_str(&b, extra[i].name);
-        ftp_sb_ch(&b, '=');
-        ftp_sb_u32(&b, extra[i].v);
-    }
+    sb_fields(&b, extra, sizeof extra / sizeof extra[0]);
     end(c, &b);
 }
 
@@ -420,49 +430,38 @@ static void transfer_reply(conn_t *c)
         reply_err(c, (uint32_t)r->err, r->error);
         return;
     }
+    if (c->op != FTPC_LS) {
+        const field_t f[] = {{"bytes", NULL, r->bytes}, {"sha256", r->sha256, 0}, {"port", NULL, r->data_port}};
+        reply_fields(c, f, sizeof f / sizeof f[0]);
+        return;
+    }
+    const field_t head[] = {{"count", NULL, r->names}, {"bytes", NULL, r->bytes}, {"sha256", r->sha256, 0}};
     ftp_sb b;
     begin(c, &b);
-    if (c->op == FTPC_LS) {
-        ftp_sb_str(&b, "OK count=");
-        ftp_sb_u32(&b, r->names);
-        ftp_sb_str(&b, " bytes=");
-        ftp_sb_u32(&b, r->bytes);
-        ftp_sb_str(&b, " sha256=");
-        ftp_sb_str(&b, r->sha256);
-        ftp_sb_str(&b, " names=");
-        /* the kept listing: one name per CRLF line -> comma-separated, escaped */
-        bool first = true;
-        const char *p = r->listing, *e = r->listing + r->listing_len;
-        while (p < e) {
-            const char *nl = memchr(p, '\n', (size_t)(e - p));
-            const char *stop = nl ? nl : e;
-            const char *q = stop;
-            if (q > p && q[-1] == '\r') q--;
-            if (!nl) break; /* a cut last line is not a name */
-            char name[RAMFS_PATH_MAX];
-            size_t len = (size_t)(q - p) < sizeof name - 1 ? (size_t)(q - p) : sizeof name - 1;
-            memcpy(name, p, len);
-            name[len] = '\0';
-            size_t mark = b.len;
-            if (!first) ftp_sb_ch(&b, ',');
-            sb_escaped(&b, name);
-            if (b.overflow || b.len + 16 >= b.cap) {
-                b.len = mark;
-                b.overflow = false;
-                break;
-            }
-            first = false;
-            p = nl + 1;
-        }
-        if (r->listing_truncated || p < e) ftp_sb_str(&b, " truncated=1");
-    } else {
-        ftp_sb_str(&b, "OK bytes=");
-        ftp_sb_u32(&b, r->bytes);
-        ftp_sb_str(&b, " sha256=");
-        ftp_sb_str(&b, r->sha256);
-        ftp_sb_str(&b, " port=");
-        ftp_sb_u32(&b, r->data_port);
+    ftp_sb_str(&b, "OK");
+    sb_fields(&b, head, sizeof head / sizeof head[0]);
+    ftp_sb_str(&b, " names=");
+    /* the kept listing: one name per CRLF line -> comma-separated, escaped */
+    bool first = true;
+    const char *p = r->listing, *e = r->listing + r->listing_len;
+    while (p < e) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        const char *stop = nl ? nl : e;
+        const char *q = stop;
+        if (q > p && q[-1] == '\r') q--;
+        if (!nl) break; /* a cut last line is not a name */
+        char name[RAMFS_PATH_MAX];
+        size_t len = (size_t)(q - p) < sizeof name - 1 ? (size_t)(q - p) : sizeof name - 1;
+        memcpy(name, p, len);
+        name[len] = '\0';
+        size_t mark = b.len;
+        if (!first) ftp_sb_ch(&b, ',');
+        sb_escaped(&b, name);
+        if (!sb_keep(&b, mark)) break;
+        first = false;
+        p = nl + 1;
     }
+    if (r->listing_truncated || p < e) ftp_sb_str(&b, " truncated=1");
     end(c, &b);
 }
 
@@ -573,12 +572,7 @@ static void conn_close(conn_t *c, bool hard)
         ftp_client_abort();
         c->waiting = false;
     }
-    if (tcp_state(c->s) == TCP_CLOSED)
-        tcp_free(c->s);
-    else if (hard)
-        tcp_abort(c->s);
-    else
-        tcp_close(c->s);
+    sock_drop(&c->s, hard);
     c->used = false;
 }
 
@@ -596,8 +590,7 @@ static void check_transfer(conn_t *c)
 static void conn_poll(conn_t *c)
 {
     flush(c);
-    int st = tcp_state(c->s);
-    if (st == TCP_CLOSED || tcp_reset_seen(c->s)) {
+    if (sock_failed(c->s)) {
         conn_close(c, true);
         return;
     }

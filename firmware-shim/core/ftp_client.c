@@ -3,8 +3,10 @@
 
 #include <string.h>
 
-#include "ftp_server.h" /* text helpers */
+#include "ftp_server.h" /* FTP_XFER_BUF */
+#include "ftp_text.h"
 #include "sha256.h"
+#include "sock.h"
 
 enum {
     S_IDLE,
@@ -78,26 +80,14 @@ static void go(int step)
     arm();
 }
 
-static void drop(tcp_id *h, bool hard)
-{
-    if (*h < 0) return;
-    if (tcp_state(*h) == TCP_CLOSED)
-        tcp_free(*h);
-    else if (hard)
-        tcp_abort(*h);
-    else
-        tcp_close(*h);
-    *h = -1;
-}
-
 static void finish(bool ok)
 {
-    drop(&C.data, !ok);
-    drop(&C.lsn, false);
+    sock_drop(&C.data, !ok);
+    sock_drop(&C.lsn, false);
     if (C.ctrl >= 0) {
         if (!ok && tcp_state(C.ctrl) == TCP_ESTABLISHED && tcp_send_space(C.ctrl) >= 6)
             tcp_send(C.ctrl, (const uint8_t *)"QUIT\r\n", 6); /* best effort, no wait */
-        drop(&C.ctrl, false);
+        sock_drop(&C.ctrl, false);
     }
     ramfs_file_close(&C.file);
     if (!ok && C.req.op == FTPC_GET && C.local_made) ramfs_file_delete(C.req.local);
@@ -123,16 +113,23 @@ static void fail(int err, const char *what, const char *detail)
     finish(false);
 }
 
-static void fail_reply(const char *what, char want, const reply_t *r)
+static void fail_reply(const char *what, char cls, const reply_t *r)
 {
     char detail[150];
     ftp_sb b;
     ftp_sb_init(&b, detail, sizeof detail);
     ftp_sb_str(&b, "expected ");
-    ftp_sb_ch(&b, want);
+    ftp_sb_ch(&b, cls);
     ftp_sb_str(&b, "xx, got ");
     ftp_sb_str(&b, r->text[0] ? r->text : "(nothing)");
     fail(FTPC_E_REPLY, what, detail);
+}
+
+/* ok, or the operation fails with "<step>: expected <cls>xx, got <reply>". */
+static bool want(bool ok, const char *step, char cls, const reply_t *r)
+{
+    if (!ok) fail_reply(step, cls, r);
+    return ok;
 }
 
 /* ---------------------------------------------------------------- control connection */
@@ -151,6 +148,13 @@ static void send_cmd(const char *v, const char *arg)
     C.out_off = 0;
 }
 
+/* Sends a command; `step` waits for its reply. */
+static void next(const char *v, const char *arg, int step)
+{
+    send_cmd(v, arg);
+    go(step);
+}
+
 static void flush(void)
 {
     if (C.out_off >= C.out_len || C.ctrl < 0) return;
@@ -158,8 +162,6 @@ static void flush(void)
     if (tcp_send_space(C.ctrl) < left) return; /* the whole command in one segment */
     C.out_off += tcp_send(C.ctrl, (const uint8_t *)C.out + C.out_off, left);
 }
-
-static bool digit(char c) { return c >= '0' && c <= '9'; }
 
 static void push_reply(int code, const char *text)
 {
@@ -177,7 +179,7 @@ static void take_line(void)
     char *l = C.line;
     C.line[C.line_len] = '\0';
     if (C.line_len && l[C.line_len - 1] == '\r') l[--C.line_len] = '\0';
-    bool coded = C.line_len >= 3 && digit(l[0]) && digit(l[1]) && digit(l[2]);
+    bool coded = C.line_len >= 3 && ftp_is_digit(l[0]) && ftp_is_digit(l[1]) && ftp_is_digit(l[2]);
     int code = coded ? (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0') : 0;
     if (C.ml_code) {
         if (coded && code == C.ml_code && (C.line_len == 3 || l[3] == ' ')) {
@@ -225,8 +227,7 @@ static bool next_reply(reply_t *r)
 
 static bool ctrl_dead(void)
 {
-    int st = tcp_state(C.ctrl);
-    return st == TCP_CLOSED || tcp_reset_seen(C.ctrl) || (tcp_eof(C.ctrl) && C.q_n == 0 && C.rd_off >= C.rd_len);
+    return sock_failed(C.ctrl) || (tcp_eof(C.ctrl) && C.q_n == 0 && C.rd_off >= C.rd_len);
 }
 
 /* ---------------------------------------------------------------- data connection */
@@ -234,8 +235,7 @@ static bool ctrl_dead(void)
 static void data_setup(void)
 {
     if (C.req.passive) {
-        send_cmd(C.req.server.family == 6 ? "EPSV" : "PASV", NULL);
-        go(S_PASV);
+        next(C.req.server.family == 6 ? "EPSV" : "PASV", NULL, S_PASV);
         return;
     }
     /* NetX: listen on the first free port after the last one used (initially the control port) */
@@ -254,14 +254,7 @@ static void data_setup(void)
     ftp_sb b;
     ftp_sb_init(&b, arg, sizeof arg);
     if (C.req.server.family == 4) {
-        for (int i = 0; i < 4; i++) {
-            ftp_sb_u32_pad(&b, C.local.addr[i], 3, '0');
-            ftp_sb_ch(&b, ',');
-        }
-        ftp_sb_u32_pad(&b, port >> 8, 3, '0');
-        ftp_sb_ch(&b, ',');
-        ftp_sb_u32_pad(&b, port & 0xFFu, 3, '0');
-        send_cmd("PORT", arg);
+        ftp_sb_hostport(&b, C.local.addr, port, 3);
     } else {
         ftp_sb_str(&b, "|2|");
         for (int i = 0; i < 8; i++) {
@@ -271,26 +264,24 @@ static void data_setup(void)
         ftp_sb_ch(&b, '|');
         ftp_sb_u32(&b, port);
         ftp_sb_ch(&b, '|');
-        send_cmd("EPRT", arg);
     }
-    go(S_PORT);
+    next(C.req.server.family == 4 ? "PORT" : "EPRT", arg, S_PORT);
 }
 
 static void send_transfer_cmd(void)
 {
-    send_cmd(verb(), C.req.remote); /* an empty NLST path gives "NLST \r\n", as in NetX */
-    go(S_XFER_CMD);
+    next(verb(), C.req.remote, S_XFER_CMD); /* an empty NLST path gives "NLST \r\n", as in NetX */
 }
 
 /* 227 (h1,h2,h3,h4,p1,p2): six numbers from the first digit after the code (NetX's rule). */
 static bool parse_pasv(const char *t, ip_addr_t *ip, uint16_t *port)
 {
     size_t i = 3;
-    while (t[i] && !digit(t[i])) i++;
+    while (t[i] && !ftp_is_digit(t[i])) i++;
     uint32_t v[6];
     for (int k = 0; k < 6; k++) {
         size_t st = i;
-        while (digit(t[i])) i++;
+        while (ftp_is_digit(t[i])) i++;
         if (!ftp_parse_u32(t + st, i - st, &v[k]) || v[k] > 255) return false;
         if (k < 5) {
             if (t[i] != ',') return false;
@@ -310,17 +301,11 @@ static bool parse_epsv(const char *t, uint16_t *port)
     if (!p) return false;
     p += 4;
     size_t n = 0;
-    while (digit(p[n])) n++;
+    while (ftp_is_digit(p[n])) n++;
     uint32_t v;
     if (p[n] != '|' || !ftp_parse_u32(p, n, &v) || v == 0 || v > 65535) return false;
     *port = (uint16_t)v;
     return true;
-}
-
-static bool data_alive(void)
-{
-    int st = tcp_state(C.data);
-    return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT;
 }
 
 static void receive_data(void)
@@ -352,16 +337,16 @@ static void receive_data(void)
         arm();
     }
     if (tcp_eof(C.data)) {
-        drop(&C.data, false);
+        sock_drop(&C.data, false);
         go(S_FINAL);
-    } else if (!data_alive()) {
+    } else if (!sock_up(C.data)) {
         fail(FTPC_E_CONNECT, "data", "connection reset");
     }
 }
 
 static void send_data(void)
 {
-    if (!data_alive()) {
+    if (!sock_up(C.data)) {
         fail(FTPC_E_CONNECT, "data", "connection reset");
         return;
     }
@@ -386,7 +371,7 @@ static void send_data(void)
         arm();
     }
     if (C.src_done && C.buf_off >= C.buf_len) {
-        drop(&C.data, false); /* closing the data connection is the end of the file (no ABOR) */
+        sock_drop(&C.data, false); /* closing the data connection is the end of the file (no ABOR) */
         go(S_FINAL);
     }
 }
@@ -398,57 +383,31 @@ static void on_reply(const reply_t *r)
     int cls = r->code / 100;
     switch (C.step) {
     case S_GREETING:
-        if (r->code / 10 != 22) {
-            fail_reply("greeting", '2', r);
-            return;
-        }
-        send_cmd("USER", C.req.user);
-        go(S_USER);
+        if (want(r->code / 10 == 22, "greeting", '2', r)) next("USER", C.req.user, S_USER);
         return;
     case S_USER:
         if (r->code / 10 == 22) return; /* more greeting packets: skipped, as NetX does */
-        if (r->code / 10 != 33) {
-            fail_reply("USER", '3', r);
-            return;
-        }
-        send_cmd("PASS", C.req.pass);
-        go(S_PASS);
+        if (want(r->code / 10 == 33, "USER", '3', r)) next("PASS", C.req.pass, S_PASS);
         return;
     case S_PASS:
-        if (r->code / 10 != 23) {
-            fail_reply("PASS", '2', r);
-            return;
-        }
-        if (C.req.op == FTPC_LS) {
+        if (!want(r->code / 10 == 23, "PASS", '2', r)) return;
+        if (C.req.op == FTPC_LS)
             data_setup();
-        } else {
-            send_cmd("TYPE", "I");
-            go(S_TYPE);
-        }
+        else
+            next("TYPE", "I", S_TYPE);
         return;
     case S_TYPE:
-        if (cls != 2) {
-            fail_reply("TYPE", '2', r);
-            return;
-        }
-        data_setup();
+        if (want(cls == 2, "TYPE", '2', r)) data_setup();
         return;
     case S_PORT:
-        if (cls != 2) {
-            fail_reply(C.req.server.family == 6 ? "EPRT" : "PORT", '2', r);
-            return;
-        }
-        send_transfer_cmd();
+        if (want(cls == 2, C.req.server.family == 6 ? "EPRT" : "PORT", '2', r)) send_transfer_cmd();
         return;
     case S_PASV: {
         ip_addr_t ip = C.req.server;
         uint16_t port = 0;
         bool ok = C.req.server.family == 6 ? r->code == 229 && parse_epsv(r->text, &port)
                                            : r->code == 227 && parse_pasv(r->text, &ip, &port);
-        if (!ok) {
-            fail_reply(C.req.server.family == 6 ? "EPSV" : "PASV", '2', r);
-            return;
-        }
+        if (!want(ok, C.req.server.family == 6 ? "EPSV" : "PASV", '2', r)) return;
         C.res.data_port = port;
         C.data = tcp_connect(ip.family, &ip, port, 0);
         if (C.data < 0) {
@@ -459,17 +418,9 @@ static void on_reply(const reply_t *r)
         return;
     }
     case S_XFER_CMD:
-        if (cls != 1) {
-            fail_reply(verb(), '1', r);
-            return;
-        }
+        if (!want(cls == 1, verb(), '1', r)) return;
         if (C.req.op == FTPC_GET) {
-            int st = ramfs_file_open(&C.file, C.req.local, RAMFS_OPEN_FOR_WRITE);
-            if (st != RAMFS_SUCCESS) {
-                st = ramfs_file_create(C.req.local);
-                if (st == RAMFS_SUCCESS) st = ramfs_file_open(&C.file, C.req.local, RAMFS_OPEN_FOR_WRITE);
-            }
-            if (st == RAMFS_SUCCESS) st = ramfs_file_truncate(&C.file, 0);
+            int st = ramfs_file_rewrite(&C.file, C.req.local);
             if (st != RAMFS_SUCCESS) {
                 fail(st == RAMFS_NO_MORE_SPACE ? FTPC_E_NO_SPACE : FTPC_E_NOT_FOUND, "local file",
                      st == RAMFS_NO_MORE_SPACE ? "file system full" : "cannot create");
@@ -491,12 +442,7 @@ static void on_reply(const reply_t *r)
         return;
     case S_FINAL:
         if (cls == 1) return;
-        if (cls != 2) {
-            fail_reply(verb(), '2', r);
-            return;
-        }
-        send_cmd("QUIT", NULL);
-        go(S_QUIT);
+        if (want(cls == 2, verb(), '2', r)) next("QUIT", NULL, S_QUIT);
         return;
     case S_QUIT:
         finish(true); /* the transfer is done whatever QUIT gets */
@@ -545,23 +491,21 @@ void ftp_client_poll(uint32_t now_ms)
         int before = C.step;
         flush();
         if (C.step == S_CONNECT) {
-            int st = tcp_state(C.ctrl);
-            if (st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT) {
+            if (sock_up(C.ctrl)) {
                 uint16_t rport;
                 ip_addr_t remote;
                 tcp_endpoints(C.ctrl, &C.local, &C.lport, &remote, &rport);
                 if (C.last_data_port == 0) C.last_data_port = C.lport;
                 go(S_GREETING);
-            } else if (st == TCP_CLOSED || tcp_reset_seen(C.ctrl)) {
+            } else if (sock_failed(C.ctrl)) {
                 fail(FTPC_E_CONNECT, "connect", "refused");
                 return;
             }
         }
         if (C.step == S_DATA_CONNECT) {
-            int st = tcp_state(C.data);
-            if (st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT) {
+            if (sock_up(C.data)) {
                 send_transfer_cmd();
-            } else if (st == TCP_CLOSED || tcp_reset_seen(C.data)) {
+            } else if (sock_failed(C.data)) {
                 fail(FTPC_E_CONNECT, "data connect", "refused");
                 return;
             }
@@ -570,7 +514,7 @@ void ftp_client_poll(uint32_t now_ms)
             tcp_id d = tcp_accept(C.lsn);
             if (d >= 0) {
                 C.data = d;
-                drop(&C.lsn, false);
+                sock_drop(&C.lsn, false);
                 go(S_XFER);
             }
         }
@@ -625,6 +569,6 @@ void ftp_client_abort(void)
     ftp_sb b;
     ftp_sb_init(&b, C.res.error, sizeof C.res.error);
     ftp_sb_str(&b, "aborted");
-    drop(&C.ctrl, true);
+    sock_drop(&C.ctrl, true);
     finish(false);
 }

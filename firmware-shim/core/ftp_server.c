@@ -9,7 +9,9 @@
 
 #include <string.h>
 
+#include "ftp_text.h"
 #include "ramfs.h"
+#include "sock.h"
 
 #define REPLY_MAX (2 * RAMFS_PATH_MAX + 64)
 #define CMDS_PER_POLL 8
@@ -64,206 +66,6 @@ static ftp_server_counters_t ctr;
 static const char *const MONTHS[12] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                        "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
 
-/* ================================================================ text helpers */
-
-void ftp_sb_init(ftp_sb *b, char *buf, size_t cap)
-{
-    b->buf = buf;
-    b->cap = cap;
-    b->len = 0;
-    b->overflow = cap == 0;
-    if (cap) buf[0] = '\0';
-}
-
-void ftp_sb_mem(ftp_sb *b, const void *p, size_t n)
-{
-    if (b->cap == 0) return;
-    size_t room = b->cap - 1 - b->len;
-    if (n > room) {
-        n = room;
-        b->overflow = true;
-    }
-    memcpy(b->buf + b->len, p, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-void ftp_sb_str(ftp_sb *b, const char *s) { ftp_sb_mem(b, s, strlen(s)); }
-void ftp_sb_ch(ftp_sb *b, char c) { ftp_sb_mem(b, &c, 1); }
-
-void ftp_sb_u32_pad(ftp_sb *b, uint32_t v, unsigned width, char pad)
-{
-    char tmp[10];
-    unsigned n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    while (width > n) {
-        ftp_sb_ch(b, pad);
-        width--;
-    }
-    while (n) ftp_sb_ch(b, tmp[--n]);
-}
-
-void ftp_sb_u32(ftp_sb *b, uint32_t v) { ftp_sb_u32_pad(b, v, 0, ' '); }
-
-void ftp_sb_hex4(ftp_sb *b, uint16_t v, bool upper, bool pad)
-{
-    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    bool started = pad;
-    for (int shift = 12; shift >= 0; shift -= 4) {
-        unsigned d = (v >> shift) & 15u;
-        if (d || started || shift == 0) {
-            ftp_sb_ch(b, digits[d]);
-            started = true;
-        }
-    }
-}
-
-void ftp_sb_ip(ftp_sb *b, const ip_addr_t *a)
-{
-    if (a->family == 4) {
-        for (int i = 0; i < 4; i++) {
-            if (i) ftp_sb_ch(b, '.');
-            ftp_sb_u32(b, a->addr[i]);
-        }
-        return;
-    }
-    uint16_t w[8];
-    for (int i = 0; i < 8; i++) w[i] = (uint16_t)((a->addr[2 * i] << 8) | a->addr[2 * i + 1]);
-    int best = -1, best_len = 0;
-    for (int i = 0; i < 8;) {
-        if (w[i]) {
-            i++;
-            continue;
-        }
-        int j = i;
-        while (j < 8 && w[j] == 0) j++;
-        if (j - i > best_len && j - i >= 2) {
-            best = i;
-            best_len = j - i;
-        }
-        i = j;
-    }
-    for (int i = 0; i < 8; i++) {
-        if (i == best) {
-            ftp_sb_str(b, "::");
-            i += best_len - 1;
-            continue;
-        }
-        if (i && i != best + best_len) ftp_sb_ch(b, ':');
-        ftp_sb_hex4(b, w[i], false, false);
-    }
-}
-
-bool ftp_parse_u32(const char *s, size_t n, uint32_t *out)
-{
-    uint32_t v = 0;
-    if (n == 0) return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        uint32_t d = (uint32_t)(s[i] - '0');
-        if (v > (0xFFFFFFFFu - d) / 10u) return false;
-        v = v * 10u + d;
-    }
-    *out = v;
-    return true;
-}
-
-bool ftp_parse_ipv4(const char *s, size_t n, uint8_t out[4])
-{
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        size_t st = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && i - st < 4) i++;
-        uint32_t v;
-        if (i - st > 3 || !ftp_parse_u32(s + st, i - st, &v) || v > 255) return false;
-        out[part] = (uint8_t)v;
-        if (part < 3) {
-            if (i >= n || s[i] != '.') return false;
-            i++;
-        }
-    }
-    return i == n;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool ftp_parse_ipv6(const char *s, size_t n, uint8_t out[16])
-{
-    uint16_t w[8];
-    int nw = 0, gap = -1;
-    size_t i = 0;
-    if (n < 2) return false;
-    if (s[0] == ':') {
-        if (s[1] != ':') return false;
-        gap = 0;
-        i = 2;
-    }
-    while (i < n) {
-        size_t st = i;
-        uint32_t v = 0;
-        while (i < n && hexval(s[i]) >= 0) {
-            if (i - st == 4) return false;
-            v = v * 16u + (uint32_t)hexval(s[i]);
-            i++;
-        }
-        if (i == st || nw == 8) return false;
-        w[nw++] = (uint16_t)v;
-        if (i == n) break;
-        if (s[i] != ':') return false;
-        i++;
-        if (i < n && s[i] == ':') {
-            if (gap >= 0) return false;
-            gap = nw;
-            i++;
-        } else if (i == n) {
-            return false;
-        }
-    }
-    if (gap < 0 ? nw != 8 : nw > 7) return false;
-    memset(out, 0, 16);
-    int tail = gap < 0 ? 0 : nw - gap;
-    int head = nw - tail;
-    for (int k = 0; k < head; k++) {
-        out[2 * k] = (uint8_t)(w[k] >> 8);
-        out[2 * k + 1] = (uint8_t)w[k];
-    }
-    for (int k = 0; k < tail; k++) {
-        int pos = 8 - tail + k;
-        out[2 * pos] = (uint8_t)(w[head + k] >> 8);
-        out[2 * pos + 1] = (uint8_t)w[head + k];
-    }
-    return true;
-}
-
-bool ftp_parse_ip(const char *s, size_t n, ip_addr_t *out)
-{
-    memset(out, 0, sizeof *out);
-    if (ftp_parse_ipv4(s, n, out->addr)) {
-        out->family = 4;
-        return true;
-    }
-    if (ftp_parse_ipv6(s, n, out->addr)) {
-        out->family = 6;
-        return true;
-    }
-    return false;
-}
-
-bool ftp_ip_equal(const ip_addr_t *a, const ip_addr_t *b)
-{
-    if (a->family != b->family) return false;
-    return memcmp(a->addr, b->addr, a->family == 4 ? 4u : 16u) == 0;
-}
-
 /* ================================================================ replies */
 
 static bool out_busy(const session_t *s) { return s->out_off < s->out_len; }
@@ -311,24 +113,12 @@ static void reply_path(session_t *s, const char *code, const char *path, const c
 
 /* ================================================================ sockets and cleanup */
 
-static void drop_handle(tcp_id *h, bool hard)
-{
-    if (*h < 0) return;
-    if (tcp_state(*h) == TCP_CLOSED)
-        tcp_free(*h);
-    else if (hard)
-        tcp_abort(*h);
-    else
-        tcp_close(*h);
-    *h = -1;
-}
-
 /* Ends any transfer and the data connection (NetX's data socket cleanup). */
 static void data_cleanup(session_t *s)
 {
     ramfs_file_close(&s->file);
-    drop_handle(&s->data, true);
-    drop_handle(&s->pasv, false);
+    sock_drop(&s->data, true);
+    sock_drop(&s->pasv, false);
     s->xfer = X_NONE;
     s->phase = P_NONE;
     s->passive = false;
@@ -339,7 +129,7 @@ static void end_session(session_t *s, bool call_logout)
 {
     data_cleanup(s);
     if (call_logout && s->login_called && logout_hook) logout_hook(&s->peer, s->peer_port, s->user);
-    drop_handle(&s->ctrl, false);
+    sock_drop(&s->ctrl, false);
     s->used = false;
     s->out_len = s->out_off = 0;
     ctr.disconnections++;
@@ -470,12 +260,6 @@ static void xfer_end(session_t *s, const char *text, bool ok)
     reply(s, text);
 }
 
-static bool data_alive(tcp_id d)
-{
-    int st = tcp_state(d);
-    return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT;
-}
-
 static void stor_write(session_t *s, const uint8_t *p, size_t n)
 {
     if (s->write_error || n == 0) return;
@@ -529,14 +313,13 @@ static void xfer_poll(session_t *s)
             tcp_id d = tcp_accept(s->pasv);
             if (d >= 0) {
                 s->data = d;
-                drop_handle(&s->pasv, false);
+                sock_drop(&s->pasv, false);
             }
         }
         if (s->data >= 0) {
-            int st = tcp_state(s->data);
-            if (st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT)
+            if (sock_up(s->data))
                 up = true;
-            else if (st == TCP_CLOSED || tcp_reset_seen(s->data)) {
+            else if (sock_failed(s->data)) {
                 s->has_deadline = true; /* refused: fail now */
                 s->deadline = g_now;
             }
@@ -566,9 +349,9 @@ static void xfer_poll(session_t *s)
                 tcp_release(s->data);
                 s->activity = g_now;
             }
-            if (tcp_eof(s->data) || !data_alive(s->data)) {
+            if (tcp_eof(s->data) || !sock_up(s->data)) {
                 s->activity = g_now; /* NetX: a data disconnect counts as activity */
-                drop_handle(&s->data, false);
+                sock_drop(&s->data, false);
                 s->phase = P_FINISH;
             }
         }
@@ -583,7 +366,7 @@ static void xfer_poll(session_t *s)
     const char *fail_text = s->xfer == X_RETR ? "550 Read Fail" : "550 List fail";
     if (s->phase == P_RUN) {
         if (out_busy(s)) return; /* the 125 goes out before any data */
-        if (!data_alive(s->data)) {
+        if (!sock_up(s->data)) {
             xfer_end(s, fail_text, false);
             return;
         }
@@ -836,13 +619,7 @@ static void cmd_passive(session_t *s, bool extended)
         static const uint8_t board4[4] = IPV4_BOARD;
         const uint8_t *ip = s->local.family == 4 ? s->local.addr : board4;
         ftp_sb_str(&b, "227 Entering Passive Mode (");
-        for (int k = 0; k < 4; k++) {
-            ftp_sb_u32(&b, ip[k]);
-            ftp_sb_ch(&b, ',');
-        }
-        ftp_sb_u32(&b, port >> 8);
-        ftp_sb_ch(&b, ',');
-        ftp_sb_u32(&b, port & 0xFFu);
+        ftp_sb_hostport(&b, ip, port, 0);
         ftp_sb_str(&b, ").\r\n");
     }
     s->out_len += b.len;
@@ -875,12 +652,7 @@ static void cmd_stor(session_t *s, const cmd_t *c)
         reply(s, "550 File Open Failed");
         return;
     }
-    int st = ramfs_file_open(&s->file, path, RAMFS_OPEN_FOR_WRITE);
-    if (st != RAMFS_SUCCESS && ramfs_file_create(path) == RAMFS_SUCCESS)
-        st = ramfs_file_open(&s->file, path, RAMFS_OPEN_FOR_WRITE);
-    if (st == RAMFS_SUCCESS) st = ramfs_file_truncate(&s->file, 0);
-    if (st != RAMFS_SUCCESS) {
-        ramfs_file_close(&s->file);
+    if (ramfs_file_rewrite(&s->file, path) != RAMFS_SUCCESS) {
         reply(s, "550 File Open Failed");
         return;
     }
@@ -1053,11 +825,10 @@ static void session_poll(session_t *s)
 {
     flush(s);
     if (s->quitting) {
-        if (!out_busy(s) || !data_alive(s->ctrl)) end_session(s, false);
+        if (!out_busy(s) || !sock_up(s->ctrl)) end_session(s, false);
         return;
     }
-    int st = tcp_state(s->ctrl);
-    if (st == TCP_CLOSED || tcp_reset_seen(s->ctrl)) {
+    if (sock_failed(s->ctrl)) {
         end_session(s, true);
         return;
     }
@@ -1149,7 +920,7 @@ void ftp_server_shutdown(void)
         session_t *s = &sessions[i];
         if (!s->used) continue;
         data_cleanup(s);
-        drop_handle(&s->ctrl, true);
+        sock_drop(&s->ctrl, true);
         s->used = false;
     }
 }

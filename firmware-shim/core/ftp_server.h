@@ -7,10 +7,7 @@
  *
  * Unlike NetX it never blocks: ftp_server_poll() advances every session a step (a transfer sends
  * what tcp_send accepts and resumes on the next poll), so one session's RETR does not stall the
- * others. Files live in ramfs.
- *
- * The second half of this header holds small text helpers (numbers, addresses, a string
- * builder) that the FTP client and the agent share: core/ has no printf. */
+ * others. Files live in ramfs. Text helpers (shared with the FTP client and the agent): ftp_text.h. */
 #ifndef HILFTP_FTP_SERVER_H
 #define HILFTP_FTP_SERVER_H
 
@@ -84,29 +81,5 @@ const ftp_server_counters_t *ftp_server_counters(void);
 void ftp_server_reset_counters(void);
 /* Drop every session and data connection (used before a reboot or an fs format). */
 void ftp_server_shutdown(void);
-
-/* ---- shared text helpers (no printf in core/) ---- */
-typedef struct {
-    char *buf;
-    size_t cap;     /* including room for a NUL */
-    size_t len;
-    bool overflow;  /* something did not fit (the text is cut, still NUL-terminated) */
-} ftp_sb;
-
-void ftp_sb_init(ftp_sb *b, char *buf, size_t cap);
-void ftp_sb_mem(ftp_sb *b, const void *p, size_t n);
-void ftp_sb_str(ftp_sb *b, const char *s);
-void ftp_sb_ch(ftp_sb *b, char c);
-void ftp_sb_u32(ftp_sb *b, uint32_t v);
-void ftp_sb_u32_pad(ftp_sb *b, uint32_t v, unsigned width, char pad); /* right-aligned */
-void ftp_sb_hex4(ftp_sb *b, uint16_t v, bool upper, bool pad);        /* 4 digits if pad */
-void ftp_sb_ip(ftp_sb *b, const ip_addr_t *a); /* dotted IPv4 / compressed lower-case IPv6 */
-
-/* Decimal digits only, no sign, no overflow. */
-bool ftp_parse_u32(const char *s, size_t n, uint32_t *out);
-bool ftp_parse_ipv4(const char *s, size_t n, uint8_t out[4]);
-bool ftp_parse_ipv6(const char *s, size_t n, uint8_t out[16]); /* "::" allowed, no dotted tail */
-bool ftp_parse_ip(const char *s, size_t n, ip_addr_t *out);    /* either family */
-bool ftp_ip_equal(const ip_addr_t *a, const ip_addr_t *b);
 
 #endif

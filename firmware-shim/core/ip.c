@@ -118,150 +118,82 @@ bool ip_send(uint8_t family, uint8_t proto, const uint8_t *dst, const uint8_t *l
     return true;
 }
 
-/* ---- input ---- */
+/* ---- input ----
+ * Each step returns true when it kept the buffer (TCP queued the data), false when the caller must free
+ * it: dropped (counted), or done with (an echo answered). */
 
-static void icmp4_input(pkt_t p, uint8_t *d, size_t ihl, size_t total)
+#define DROPPED(why) (COUNT(why), false)
+
+/* The upper-layer checksum over l4 (with the pseudo-header, which ICMPv4 has not); 0 when it is right. */
+static uint16_t l4_sum(uint8_t family, uint8_t proto, const uint8_t *src, const uint8_t *dst, const uint8_t *l4,
+                       size_t n)
 {
-    size_t n = total - ihl;
-    uint8_t *icmp = d + ihl;
-    if (n < 8) {
-        COUNT(ip_malformed);
-        pool_free(p);
-        return;
-    }
-    if (ip_sum_finish(ip_sum(0, icmp, n)) != 0) {
-        COUNT(icmp_bad_checksum);
-        pool_free(p);
-        return;
-    }
-    if (icmp[0] == 8 && icmp[1] == 0) { /* echo request -> reply, in place */
-        uint8_t dst[4];
-        memcpy(dst, d + 12, 4);
-        icmp[0] = 0;
-        wr16(icmp + 2, 0);
-        wr16(icmp + 2, ip_sum_finish(ip_sum(0, icmp, n)));
-        COUNT(icmp_echo_replies);
-        ip_send(4, IP_PROTO_ICMP, dst, icmp, 0, icmp, n);
-    }
-    pool_free(p);
+    uint32_t acc = proto == IP_PROTO_ICMP ? 0 : ip_pseudo_sum(family, src, dst, proto, n);
+    return ip_sum_finish(ip_sum(acc, l4, n));
 }
 
-static void ipv4_input(pkt_t p, uint8_t *d, size_t len)
+/* The upper layer of a datagram addressed to us: src/dst are its addresses, l4 its n payload bytes.
+ * ICMP(v6) echo requests are answered in place; TCP goes to tcp_input. */
+static bool l4_input(pkt_t p, uint8_t family, uint8_t proto, const uint8_t *src, const uint8_t *dst, uint8_t *l4,
+                     size_t n)
 {
-    if (len < IPV4_HDR_LEN) goto malformed;
+    size_t alen = family == 6 ? 16 : 4;
+    if (proto == IP_PROTO_TCP) {
+        if (l4_sum(family, proto, src, dst, l4, n) != 0) return DROPPED(tcp_bad_checksum);
+        ip_addr_t from, to;
+        memset(&from, 0, sizeof from);
+        memset(&to, 0, sizeof to);
+        from.family = to.family = family;
+        memcpy(from.addr, src, alen);
+        memcpy(to.addr, dst, alen);
+        return tcp_input(p, &from, &to, l4, n);
+    }
+    if (proto != (family == 6 ? IP_PROTO_ICMPV6 : IP_PROTO_ICMP)) return DROPPED(ip_unknown_proto);
+    if (n < 8) return DROPPED(ip_malformed);
+    if (l4_sum(family, proto, src, dst, l4, n) != 0) return DROPPED(icmp_bad_checksum);
+    if (l4[0] == (family == 6 ? 128 : 8) && l4[1] == 0) { /* echo request -> reply, in place */
+        uint8_t peer[16];
+        memcpy(peer, src, alen);
+        l4[0] = family == 6 ? 129 : 0;
+        wr16(l4 + 2, 0);
+        wr16(l4 + 2, l4_sum(family, proto, dst, peer, l4, n)); /* dst is our address */
+        COUNT(icmp_echo_replies);
+        ip_send(family, proto, peer, l4, 0, l4, n);
+    }
+    return false;
+}
+
+static bool ipv4_input(pkt_t p, uint8_t *d, size_t len)
+{
+    if (len < IPV4_HDR_LEN) return DROPPED(ip_malformed);
     size_t ihl = (size_t)(d[0] & 0x0f) * 4u;
     size_t total = rd16(d + 2);
-    if (ihl < IPV4_HDR_LEN || ihl > len || total < ihl || total > len) goto malformed;
-    if (ip_sum_finish(ip_sum(0, d, ihl)) != 0) {
-        COUNT(ip_bad_checksum);
-        pool_free(p);
-        return;
-    }
-    if (memcmp(d + 16, g_v4_board, 4) != 0) {
-        COUNT(ip_not_for_us);
-        pool_free(p);
-        return;
-    }
-    if ((rd16(d + 6) & 0x3fffu) != 0) { /* MF or a fragment offset: no reassembly on this board */
-        COUNT(ip_fragments);
-        pool_free(p);
-        return;
-    }
-    switch (d[9]) {
-    case IP_PROTO_ICMP:
-        icmp4_input(p, d, ihl, total);
-        return;
-    case IP_PROTO_TCP: {
-        size_t n = total - ihl;
-        if (ip_sum_finish(ip_sum(ip_pseudo_sum(4, d + 12, d + 16, IP_PROTO_TCP, n), d + ihl, n)) != 0) {
-            COUNT(tcp_bad_checksum);
-            pool_free(p);
-            return;
-        }
-        ip_addr_t src, dst;
-        memset(&src, 0, sizeof src);
-        memset(&dst, 0, sizeof dst);
-        src.family = dst.family = 4;
-        memcpy(src.addr, d + 12, 4);
-        memcpy(dst.addr, d + 16, 4);
-        if (!tcp_input(p, &src, &dst, d + ihl, n)) pool_free(p);
-        return;
-    }
-    default:
-        COUNT(ip_unknown_proto);
-        pool_free(p);
-        return;
-    }
-malformed:
-    COUNT(ip_malformed);
-    pool_free(p);
+    if (ihl < IPV4_HDR_LEN || ihl > len || total < ihl || total > len) return DROPPED(ip_malformed);
+    if (ip_sum_finish(ip_sum(0, d, ihl)) != 0) return DROPPED(ip_bad_checksum);
+    if (memcmp(d + 16, g_v4_board, 4) != 0) return DROPPED(ip_not_for_us);
+    /* MF or a fragment offset: no reassembly on this board */
+    if ((rd16(d + 6) & 0x3fffu) != 0) return DROPPED(ip_fragments);
+    return l4_input(p, 4, d[9], d + 12, d + 16, d + ihl, total - ihl);
 }
 
 #if IPV6_ENABLED
-static void ipv6_input(pkt_t p, uint8_t *d, size_t len)
+static bool ipv6_input(pkt_t p, uint8_t *d, size_t len)
 {
-    if (len < IPV6_HDR_LEN) goto malformed;
+    if (len < IPV6_HDR_LEN) return DROPPED(ip_malformed);
     size_t end = IPV6_HDR_LEN + (size_t)rd16(d + 4);
-    if (end > len) goto malformed;
-    if (memcmp(d + 24, g_v6_board, 16) != 0) {
-        COUNT(ip_not_for_us);
-        pool_free(p);
-        return;
-    }
+    if (end > len) return DROPPED(ip_malformed);
+    if (memcmp(d + 24, g_v6_board, 16) != 0) return DROPPED(ip_not_for_us);
     uint8_t nh = d[6];
     size_t off = IPV6_HDR_LEN;
     for (int hops = 0; hops < 8 && (nh == 0 || nh == 43 || nh == 60); hops++) {
-        if (off + 8 > end) goto malformed;
+        if (off + 8 > end) return DROPPED(ip_malformed);
         size_t hl = ((size_t)d[off + 1] + 1u) * 8u;
-        if (off + hl > end) goto malformed;
+        if (off + hl > end) return DROPPED(ip_malformed);
         nh = d[off];
         off += hl;
     }
-    size_t n = end - off;
-    if (nh == 44) {
-        COUNT(ip_fragments);
-        pool_free(p);
-        return;
-    }
-    if (nh == IP_PROTO_ICMPV6) {
-        uint8_t *icmp = d + off;
-        if (n < 8) goto malformed;
-        if (ip_sum_finish(ip_sum(ip_pseudo_sum(6, d + 8, d + 24, IP_PROTO_ICMPV6, n), icmp, n)) != 0) {
-            COUNT(icmp_bad_checksum);
-            pool_free(p);
-            return;
-        }
-        if (icmp[0] == 128 && icmp[1] == 0) { /* echo request -> reply, in place */
-            uint8_t dst[16];
-            memcpy(dst, d + 8, 16);
-            icmp[0] = 129;
-            wr16(icmp + 2, 0);
-            wr16(icmp + 2, ip_sum_finish(ip_sum(ip_pseudo_sum(6, g_v6_board, dst, IP_PROTO_ICMPV6, n), icmp, n)));
-            COUNT(icmp_echo_replies);
-            ip_send(6, IP_PROTO_ICMPV6, dst, icmp, 0, icmp, n);
-        }
-        pool_free(p);
-        return;
-    }
-    if (nh == IP_PROTO_TCP) {
-        if (ip_sum_finish(ip_sum(ip_pseudo_sum(6, d + 8, d + 24, IP_PROTO_TCP, n), d + off, n)) != 0) {
-            COUNT(tcp_bad_checksum);
-            pool_free(p);
-            return;
-        }
-        ip_addr_t src, dst;
-        src.family = dst.family = 6;
-        memcpy(src.addr, d + 8, 16);
-        memcpy(dst.addr, d + 24, 16);
-        if (!tcp_input(p, &src, &dst, d + off, n)) pool_free(p);
-        return;
-    }
-    COUNT(ip_unknown_proto);
-    pool_free(p);
-    return;
-malformed:
-    COUNT(ip_malformed);
-    pool_free(p);
+    if (nh == 44) return DROPPED(ip_fragments);
+    return l4_input(p, 6, nh, d + 8, d + 24, d + off, end - off);
 }
 #endif
 
@@ -269,17 +201,17 @@ void ip_input(pkt_t p, size_t len)
 {
     uint8_t *d = pool_data(p);
     if (len > POOL_PAYLOAD) len = POOL_PAYLOAD;
-    if (len >= 1 && (d[0] >> 4) == 4) {
-        ipv4_input(p, d, len);
-        return;
-    }
+    bool kept;
+    if (len >= 1 && (d[0] >> 4) == 4)
+        kept = ipv4_input(p, d, len);
 #if IPV6_ENABLED
-    if (len >= 1 && (d[0] >> 4) == 6) {
-        ipv6_input(p, d, len);
-        return;
-    }
+    else if (len >= 1 && (d[0] >> 4) == 6)
+        kept = ipv6_input(p, d, len);
+#else
+    else if (len >= 1 && (d[0] >> 4) == 6)
+        kept = DROPPED(ip_not_for_us); /* IPv6 is off on this link (MTU < 1280) */
 #endif
-    if (len >= 1 && (d[0] >> 4) == 6) COUNT(ip_not_for_us); /* IPv6 is off on this link (MTU < 1280) */
-    else COUNT(ip_malformed);
-    pool_free(p);
+    else
+        kept = DROPPED(ip_malformed);
+    if (!kept) pool_free(p);
 }

@@ -171,10 +171,41 @@ static int resolve_parent(const char *canon, int *parent, const char **name, siz
     return RAMFS_SUCCESS;
 }
 
+/* Where a new entry for canonical path c goes: its parent and name; ALREADY_CREATED when it exists. */
+static int new_place(const char *c, int *parent, const char **name, size_t *len)
+{
+    int st = resolve_parent(c, parent, name, len);
+    if (st) return st;
+    return find_child(*parent, *name, *len) >= 0 ? RAMFS_ALREADY_CREATED : RAMFS_SUCCESS;
+}
+
 static int canon(const char *path, char *out)
 {
     if (!path) return RAMFS_INVALID_PATH;
     return ramfs_path_join("/", path, strlen(path), out, RAMFS_PATH_MAX);
+}
+
+/* Any path (relative ones from "/") -> entry index (ROOT for "/"). */
+static int lookup(const char *path, int *idx)
+{
+    char c[RAMFS_PATH_MAX];
+    int st = canon(path, c);
+    return st ? st : resolve(c, idx);
+}
+
+/* Like lookup(), for an existing file: RAMFS_NOT_A_FILE for the root or a directory. */
+static int lookup_file(const char *path, int *idx)
+{
+    int st = lookup(path, idx);
+    if (st) return st;
+    return (*idx == ROOT || img.ent[*idx].type != T_FILE) ? RAMFS_NOT_A_FILE : RAMFS_SUCCESS;
+}
+
+/* Frees a (closed, empty or emptied) entry and saves. */
+static void remove_entry(int i)
+{
+    memset(&img.ent[i], 0, sizeof img.ent[i]);
+    save();
 }
 
 static int free_entry(void)
@@ -385,9 +416,8 @@ static int create_entry(const char *path, uint8_t type)
     int parent;
     const char *name;
     size_t len;
-    st = resolve_parent(c, &parent, &name, &len);
+    st = new_place(c, &parent, &name, &len);
     if (st) return st;
-    if (find_child(parent, name, len) >= 0) return RAMFS_ALREADY_CREATED;
     int i = free_entry();
     if (i < 0) return RAMFS_NO_MORE_SPACE;
     entry_t *e = &img.ent[i];
@@ -428,13 +458,9 @@ int ramfs_file_open(ramfs_file *f, const char *path, int mode)
 {
     ramfs_file_clear(f);
     if (mode != RAMFS_OPEN_FOR_READ && mode != RAMFS_OPEN_FOR_WRITE) return RAMFS_INVALID_OPTION;
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup_file(path, &i);
     if (st) return st;
-    if (i == ROOT || img.ent[i].type != T_FILE) return RAMFS_NOT_A_FILE;
     if (mode == RAMFS_OPEN_FOR_WRITE) {
         if (img.ent[i].attr & RAMFS_ATTR_READ_ONLY) return RAMFS_WRITE_PROTECT;
         if (writer[i] || readers[i]) return RAMFS_ACCESS_ERROR;
@@ -447,6 +473,18 @@ int ramfs_file_open(ramfs_file *f, const char *path, int mode)
     f->mode = (uint8_t)mode;
     f->gen = fs_gen;
     return RAMFS_SUCCESS;
+}
+
+int ramfs_file_rewrite(ramfs_file *f, const char *path)
+{
+    int st = ramfs_file_open(f, path, RAMFS_OPEN_FOR_WRITE);
+    if (st == RAMFS_NOT_FOUND) {
+        st = ramfs_file_create(path);
+        if (st == RAMFS_SUCCESS) st = ramfs_file_open(f, path, RAMFS_OPEN_FOR_WRITE);
+    }
+    if (st == RAMFS_SUCCESS) st = ramfs_file_truncate(f, 0);
+    if (st != RAMFS_SUCCESS) ramfs_file_close(f);
+    return st;
 }
 
 /* Block holding block number bi of the open file (bi < nblocks(size)). */
@@ -598,18 +636,13 @@ int ramfs_file_close(ramfs_file *f)
 
 int ramfs_file_delete(const char *path)
 {
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup_file(path, &i);
     if (st) return st;
-    if (i == ROOT || img.ent[i].type != T_FILE) return RAMFS_NOT_A_FILE;
     if (readers[i] || writer[i]) return RAMFS_ACCESS_ERROR;
     if (img.ent[i].attr & RAMFS_ATTR_READ_ONLY) return RAMFS_WRITE_PROTECT;
     if (img.ent[i].first != BLK_NONE) free_chain(img.ent[i].first);
-    memset(&img.ent[i], 0, sizeof img.ent[i]);
-    save();
+    remove_entry(i);
     return RAMFS_SUCCESS;
 }
 
@@ -638,9 +671,8 @@ static int rename_entry(const char *from, const char *to, uint8_t type)
     int parent;
     const char *name;
     size_t len;
-    st = resolve_parent(b, &parent, &name, &len);
+    st = new_place(b, &parent, &name, &len);
     if (st) return st;
-    if (find_child(parent, name, len) >= 0) return RAMFS_ALREADY_CREATED;
     if (type == T_DIR && parent != ROOT && is_ancestor(i, parent)) return RAMFS_INVALID_PATH;
     entry_t *e = &img.ent[i];
     e->parent = (int16_t)parent;
@@ -655,28 +687,21 @@ int ramfs_dir_rename(const char *from, const char *to) { return rename_entry(fro
 
 int ramfs_dir_delete(const char *path)
 {
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup(path, &i);
     if (st) return st;
     if (i == ROOT) return RAMFS_ACCESS_ERROR;
     if (img.ent[i].type != T_DIR) return RAMFS_NOT_DIRECTORY;
     for (int k = 0; k < RAMFS_MAX_FILES; k++)
         if (img.ent[k].type != T_FREE && img.ent[k].parent == i) return RAMFS_DIR_NOT_EMPTY;
-    memset(&img.ent[i], 0, sizeof img.ent[i]);
-    save();
+    remove_entry(i);
     return RAMFS_SUCCESS;
 }
 
 int ramfs_dir_exists(const char *path)
 {
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup(path, &i);
     if (st) return st;
     return (i == ROOT || img.ent[i].type == T_DIR) ? RAMFS_SUCCESS : RAMFS_NOT_DIRECTORY;
 }
@@ -699,11 +724,8 @@ static void fill_info(const entry_t *e, const char *name, ramfs_info *info)
 
 int ramfs_attributes_read(const char *path, uint8_t *attr)
 {
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup(path, &i);
     if (st) return st;
     *attr = i == ROOT ? RAMFS_ATTR_DIRECTORY : img.ent[i].attr;
     return RAMFS_SUCCESS;
@@ -711,13 +733,9 @@ int ramfs_attributes_read(const char *path, uint8_t *attr)
 
 int ramfs_attributes_set(const char *path, uint8_t attr)
 {
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup_file(path, &i);
     if (st) return st;
-    if (i == ROOT || img.ent[i].type != T_FILE) return RAMFS_NOT_A_FILE;
     img.ent[i].attr = (uint8_t)((img.ent[i].attr & ~RAMFS_ATTR_READ_ONLY) | (attr & RAMFS_ATTR_READ_ONLY));
     save();
     return RAMFS_SUCCESS;
@@ -725,11 +743,8 @@ int ramfs_attributes_set(const char *path, uint8_t attr)
 
 int ramfs_info_get(const char *path, ramfs_info *info)
 {
-    char c[RAMFS_PATH_MAX];
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup(path, &i);
     if (st) return st;
     if (i == ROOT) return RAMFS_NOT_FOUND;
     fill_info(&img.ent[i], img.ent[i].name, info);
@@ -738,14 +753,11 @@ int ramfs_info_get(const char *path, ramfs_info *info)
 
 int ramfs_dir_first(ramfs_dir *d, const char *path, ramfs_info *info)
 {
-    char c[RAMFS_PATH_MAX];
     d->dir = ROOT;
     d->next = RAMFS_MAX_FILES; /* an unusable iterator until it is set up */
     d->dots = 2;
-    int st = canon(path, c);
-    if (st) return st;
     int i;
-    st = resolve(c, &i);
+    int st = lookup(path, &i);
     if (st) return st;
     if (i != ROOT && img.ent[i].type != T_DIR) return RAMFS_NOT_DIRECTORY;
     d->dir = (int16_t)i;

@@ -107,6 +107,9 @@ int ramfs_path_join(const char *cwd, const char *arg, size_t arg_len, char *out,
 
 int ramfs_file_create(const char *path);
 int ramfs_file_open(ramfs_file *f, const char *path, int mode);
+/* Opens path for writing as an empty file, creating it when it does not exist; on failure the handle
+ * is closed and the status is that of the step that failed (open, create or truncate). */
+int ramfs_file_rewrite(ramfs_file *f, const char *path);
 int ramfs_file_read(ramfs_file *f, void *buf, uint32_t req, uint32_t *actual);
 /* All or nothing: RAMFS_NO_MORE_SPACE leaves the file as it was. */
 int ramfs_file_write(ramfs_file *f, const void *buf, uint32_t n);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "tcp_core.h"
 
 typedef struct {
     uint8_t *data;
@@ -119,12 +120,14 @@ static void ft_release_backlog(int listener)
 /* ------------------------------------------------------------ tcp.h */
 
 void tcp_init(void) {}
-void tcp_input(const ip_addr_t *src, const ip_addr_t *dst, const uint8_t *seg, size_t len)
+bool tcp_input(int16_t pkt, const ip_addr_t *src, const ip_addr_t *dst, uint8_t *seg, size_t len)
 {
+    (void)pkt;
     (void)src;
     (void)dst;
     (void)seg;
     (void)len;
+    return false; /* never kept: the caller frees the buffer */
 }
 void tcp_poll(uint32_t now_ms) { (void)now_ms; }
 uint32_t tcp_next_timer(uint32_t now_ms) { return now_ms + 60000u; }

@@ -7,9 +7,9 @@
  * still owns (not closed, aborted or freed) - a leak check - and, like TCP_MAX_SOCKETS, live
  * handles are limited (ft_set_limit).
  *
- * Link: the Makefile links tests with the tests/support sources and core as an archive; a test includes
- * "fake_tcp.c" once. The fake defines every tcp.h function (tcp_input/tcp_poll/... too), so the
- * archive's real tcp.o is never pulled in. */
+ * Link: a test that #includes "fake_tcp.h" gets fake_tcp.o linked in before the core archive (see the
+ * Makefile). The fake defines every tcp.h and tcp_core.h function, so the archive's real tcp.o is never
+ * pulled in. */
 #ifndef HILFTP_FAKE_TCP_H
 #define HILFTP_FAKE_TCP_H
 

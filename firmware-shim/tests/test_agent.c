@@ -1,13 +1,13 @@
 /* test_agent.c - the agent's line protocol: grammar, errors, file commands, counters, GET/PUT/LS
  * through the FTP client against a scripted server, reboot. */
-#include "fake_tcp.c" /* the Makefile links tests/support only; see fake_tcp.h */
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
 #include "counters.h"
 #include "fake_port.h"
+#include "fake_tcp.h"
+#include "files.h"
 #include "ftp_client.h"
 #include "ftp_server.h"
 #include "ramfs.h"
@@ -17,17 +17,12 @@
 static uint32_t now;
 static char rbuf[65536];
 
-static void apoll(void)
-{
-    fake_now = now;
-    for (int i = 0; i < 4; i++) agent_poll(now);
-}
+static void apoll(void) { fake_run(agent_poll, now, 4); }
 
 static void setup(void)
 {
     ft_reset();
-    fake_reset();
-    ramfs_init();
+    t_fresh_fs();
     ftp_server_init();
     counters_reset();
     now = 100;
@@ -51,12 +46,7 @@ static const char *ask(tcp_id a, const char *line)
 
 static bool ask_is(tcp_id a, const char *line, const char *want)
 {
-    const char *g = ask(a, line);
-    if (strcmp(g, want) != 0) {
-        fprintf(stderr, "    got [%s]\n    want [%s]\n", g, want);
-        return false;
-    }
-    return true;
+    return t_same(ask(a, line), want);
 }
 
 /* The documented MKFILE generator, written again from the README's words. */
@@ -64,12 +54,7 @@ static void expected_content(uint32_t seed, uint8_t *out, uint32_t n)
 {
     uint32_t x = seed ^ 0xA5A5A5A5u;
     if (x == 0) x = 1;
-    for (uint32_t i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out[i] = (uint8_t)(x & 0xFF);
-    }
+    for (uint32_t i = 0; i < n; i++) out[i] = (uint8_t)(t_xorshift(&x) & 0xFF);
 }
 
 static void test_hello_and_grammar(void)
@@ -99,21 +84,16 @@ static void test_hello_and_grammar(void)
     ft_send_str(a, "HEL");
     apoll();
     CHECK_EQ(ft_unread_bytes(a), 0);
-    ft_send_str(a, "LO\nFROB\nRM /nothing\n");
-    apoll();
-    ft_read(a, rbuf, sizeof rbuf);
-    CHECK(strncmp(rbuf, "OK board=", 9) == 0);
-    CHECK(strstr(rbuf, "\nERR 400 unknown command\nERR 404 not found\n") != NULL);
+    const char *r = ask(a, "LO\nFROB\nRM /nothing\n");
+    CHECK(strncmp(r, "OK board=", 9) == 0);
+    CHECK(strstr(r, "\nERR 400 unknown command\nERR 404 not found\n") != NULL);
     /* an over-long line: one error when it ends, then normal service */
     static char big[3000];
     memset(big, 'A', sizeof big);
     ft_send(a, big, sizeof big);
     apoll();
     CHECK_EQ(ft_unread_bytes(a), 0);
-    ft_send_str(a, "AAAA\nHELLO\n");
-    apoll();
-    ft_read(a, rbuf, sizeof rbuf);
-    CHECK(strncmp(rbuf, "ERR 400 line too long\nOK board=", 31) == 0);
+    CHECK(strncmp(ask(a, "AAAA\nHELLO\n"), "ERR 400 line too long\nOK board=", 31) == 0);
     /* binary junk */
     srand(3);
     for (int i = 0; i < 200; i++) {

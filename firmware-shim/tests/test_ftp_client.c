@@ -1,9 +1,9 @@
 /* test_ftp_client.c - the NetX-like FTP client against a scripted server (fake_tcp). */
-#include "fake_tcp.c" /* the Makefile links tests/support only; see fake_tcp.h */
-
 #include <string.h>
 
 #include "fake_port.h"
+#include "fake_tcp.h"
+#include "files.h"
 #include "ftp_client.h"
 #include "ramfs.h"
 #include "sha256.h"
@@ -12,17 +12,12 @@
 static uint32_t now;
 static char buf[65536];
 
-static void cpoll(void)
-{
-    fake_now = now;
-    for (int i = 0; i < 4; i++) ftp_client_poll(now);
-}
+static void cpoll(void) { fake_run(ftp_client_poll, now, 4); }
 
 static void setup(void)
 {
     ft_reset();
-    fake_reset();
-    ramfs_init();
+    t_fresh_fs();
     ftp_client_init();
     now = 5000;
     ft_peer_listen(21, true);
@@ -50,15 +45,23 @@ static ftpc_request req(ftpc_op op, int family, bool passive, const char *remote
     return r;
 }
 
+static ftpc_request last_req; /* what start() began, for restart() */
+
+/* The client starts (again) what start() last began; it must accept it. */
+static void restart(void) { CHECK(ftp_client_start(&last_req, now)); }
+
+/* req() started in the client. */
+static void start(ftpc_op op, int family, bool passive, const char *remote, const char *local)
+{
+    last_req = req(op, family, passive, remote, local);
+    restart();
+}
+
 /* Reads the next command the client sent and compares it. */
 static bool expect_cmd(tcp_id c, const char *want)
 {
     ft_read_seg(c, buf, sizeof buf);
-    if (strcmp(buf, want) != 0) {
-        fprintf(stderr, "    got [%s] want [%s]\n", buf, want);
-        return false;
-    }
-    return true;
+    return t_same(buf, want);
 }
 
 static void say(tcp_id c, const char *reply)
@@ -67,12 +70,32 @@ static void say(tcp_id c, const char *reply)
     cpoll();
 }
 
-/* Connect, greeting, USER/PASS; returns the server side of the control connection. */
-static tcp_id login_flow(void)
+/* The client's control connection to the server (port 21), after a poll. */
+static tcp_id control(void)
 {
     cpoll();
     tcp_id c = ft_find_out(21);
     CHECK(c >= 0);
+    return c;
+}
+
+/* Answers PASV with 198.51.100.1:port and lets the client's data connection there come up. */
+static tcp_id pasv_up(tcp_id c, uint16_t port)
+{
+    char reply[80];
+    snprintf(reply, sizeof reply, "227 Entering Passive Mode (198,51,100,1,%u,%u).\r\n", port >> 8, port & 255u);
+    say(c, reply);
+    tcp_id d = ft_find_out(port);
+    CHECK(d >= 0);
+    ft_establish(d);
+    cpoll();
+    return d;
+}
+
+/* Connect, greeting, USER/PASS; returns the server side of the control connection. */
+static tcp_id login_flow(void)
+{
+    tcp_id c = control();
     say(c, "220 Connection Ready \r\n");
     CHECK(expect_cmd(c, "USER hil\r\n"));
     say(c, "331 Enter password \r\n");
@@ -81,33 +104,19 @@ static tcp_id login_flow(void)
     return c;
 }
 
-static void put_file(const char *path, const void *data, size_t n)
+/* Every connection let go of, no call on a stale handle. */
+static void check_clean(void)
 {
-    ramfs_file f;
-    ramfs_file_create(path);
-    ramfs_file_open(&f, path, RAMFS_OPEN_FOR_WRITE);
-    ramfs_file_truncate(&f, 0);
-    ramfs_file_write(&f, data, (uint32_t)n);
-    ramfs_file_close(&f);
-}
-
-static uint32_t get_file(const char *path, uint8_t *out, uint32_t cap)
-{
-    ramfs_file f;
-    uint32_t total = 0, n;
-    if (ramfs_file_open(&f, path, RAMFS_OPEN_FOR_READ)) return 0xFFFFFFFFu;
-    while (ramfs_file_read(&f, out + total, cap - total, &n) == RAMFS_SUCCESS && n) total += n;
-    ramfs_file_close(&f);
-    return total;
+    CHECK_EQ(ft_live(), 0);
+    CHECK_EQ(ft_misuse(), 0);
 }
 
 static void test_get_passive_v4(void)
 {
     setup();
-    ftpc_request r = req(FTPC_GET, 4, true, "/srv/data.bin", "/data.bin");
-    CHECK(ftp_client_start(&r, now));
+    start(FTPC_GET, 4, true, "/srv/data.bin", "/data.bin");
     CHECK_EQ(ftp_client_status(), FTPC_BUSY);
-    CHECK(!ftp_client_start(&r, now)); /* one at a time */
+    CHECK(!ftp_client_start(&last_req, now)); /* one at a time */
     tcp_id c = login_flow();
     CHECK(expect_cmd(c, "TYPE I\r\n"));
     say(c, "200 Type Binary \r\n");
@@ -139,10 +148,9 @@ static void test_get_passive_v4(void)
     sha256_hex_of(data, sizeof data, hex);
     CHECK(strcmp(res->sha256, hex) == 0);
     static uint8_t back[8000];
-    CHECK_EQ(get_file("/data.bin", back, sizeof back), sizeof data);
+    CHECK_EQ(t_read_file("/data.bin", back, sizeof back), sizeof data);
     CHECK_MEM(back, data, sizeof data);
-    CHECK_EQ(ft_live(), 0);
-    CHECK_EQ(ft_misuse(), 0);
+    check_clean();
 }
 
 static void test_put_active_v4(void)
@@ -150,9 +158,8 @@ static void test_put_active_v4(void)
     setup();
     static uint8_t data[5000];
     for (unsigned i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i ^ 0x5A);
-    put_file("/up.bin", data, sizeof data);
-    ftpc_request r = req(FTPC_PUT, 4, false, "up.bin", "/up.bin");
-    CHECK(ftp_client_start(&r, now));
+    t_write_file("/up.bin", data, sizeof data);
+    start(FTPC_PUT, 4, false, "up.bin", "/up.bin");
     tcp_id c = login_flow();
     CHECK(expect_cmd(c, "TYPE I\r\n"));
     say(c, "200 Type Binary \r\n");
@@ -182,11 +189,9 @@ static void test_put_active_v4(void)
     char hex[65];
     sha256_hex_of(data, sizeof data, hex);
     CHECK(strcmp(ftp_client_result()->sha256, hex) == 0);
-    CHECK_EQ(ft_live(), 0);
-    CHECK_EQ(ft_misuse(), 0);
+    check_clean();
     /* the next active transfer listens on the next port */
-    r = req(FTPC_PUT, 4, false, "up2.bin", "/up.bin");
-    CHECK(ftp_client_start(&r, now));
+    start(FTPC_PUT, 4, false, "up2.bin", "/up.bin");
     c = login_flow();
     CHECK(expect_cmd(c, "TYPE I\r\n"));
     say(c, "200 ok\r\n");
@@ -201,8 +206,7 @@ static void test_put_active_v4(void)
 static void test_ls_passive_v6_and_eprt(void)
 {
     setup();
-    ftpc_request r = req(FTPC_LS, 6, true, "/dir", "");
-    CHECK(ftp_client_start(&r, now));
+    start(FTPC_LS, 6, true, "/dir", "");
     tcp_id c = login_flow();
     CHECK(expect_cmd(c, "EPSV\r\n")); /* no TYPE I for a listing */
     say(c, "229 Entering Extended Passive Mode (|||6000|)\r\n");
@@ -228,8 +232,7 @@ static void test_ls_passive_v6_and_eprt(void)
     sha256_hex_of(res->listing, res->listing_len, hex);
     CHECK(strcmp(res->sha256, hex) == 0);
     /* active IPv6: EPRT with the full upper-case address; NLST with no path is "NLST \r\n" */
-    r = req(FTPC_LS, 6, false, "", "");
-    CHECK(ftp_client_start(&r, now));
+    start(FTPC_LS, 6, false, "", "");
     c = login_flow();
     ft_read_seg(c, buf, sizeof buf);
     CHECK(strncmp(buf, "EPRT |2|2001:0DB8:0000:0000:0000:0000:0000:0002|", 48) == 0);
@@ -246,17 +249,14 @@ static void test_ls_passive_v6_and_eprt(void)
     say(c, "221 Logging Off \r\n");
     CHECK_EQ(ftp_client_status(), FTPC_DONE);
     CHECK_EQ(ftp_client_result()->names, 1);
-    CHECK_EQ(ft_live(), 0);
-    CHECK_EQ(ft_misuse(), 0);
+    check_clean();
 }
 
 static void test_reply_reading(void)
 {
     setup();
-    ftpc_request r = req(FTPC_LS, 4, true, "", "");
-    CHECK(ftp_client_start(&r, now));
-    cpoll();
-    tcp_id c = ft_find_out(21);
+    start(FTPC_LS, 4, true, "", "");
+    tcp_id c = control();
     /* a multi-line greeting, then another 220 packet (skipped), split lines, LF-only ends */
     say(c, "220-Welcome\r\n220-to the\r\n220 server\r\n");
     CHECK(expect_cmd(c, "USER hil\r\n"));
@@ -276,18 +276,15 @@ static void test_reply_reading(void)
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     CHECK_EQ(ftp_client_result()->err, FTPC_E_CONNECT);
     CHECK(strcmp(ftp_client_result()->error, "data connect: refused") == 0);
-    CHECK_EQ(ft_live(), 0);
-    CHECK_EQ(ft_misuse(), 0);
+    check_clean();
 }
 
 static void test_failures(void)
 {
     setup();
     /* wrong password */
-    ftpc_request r = req(FTPC_GET, 4, true, "f", "/f");
-    CHECK(ftp_client_start(&r, now));
-    cpoll();
-    tcp_id c = ft_find_out(21);
+    start(FTPC_GET, 4, true, "f", "/f");
+    tcp_id c = control();
     say(c, "220 hi\r\n");
     say(c, "331 pw?\r\n");
     say(c, "530 Login Fail \r\n");
@@ -295,33 +292,27 @@ static void test_failures(void)
     CHECK_EQ(ftp_client_result()->err, FTPC_E_REPLY);
     CHECK(strcmp(ftp_client_result()->error, "PASS: expected 2xx, got 530 Login Fail ") == 0);
     /* USER answered by 230 is an error, as in NetX (expected 33x) */
-    CHECK(ftp_client_start(&r, now));
-    cpoll();
-    c = ft_find_out(21);
+    restart();
+    c = control();
     say(c, "220 hi\r\n");
     say(c, "230 no password needed\r\n");
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     /* RETR refused: no local file is left */
-    put_file("/f", "old", 3);
-    CHECK(ftp_client_start(&r, now));
+    t_write_file("/f", "old", 3);
+    restart();
     c = login_flow();
     say(c, "200 ok\r\n");
-    say(c, "227 Entering Passive Mode (198,51,100,1,20,1).\r\n");
-    ft_establish(ft_find_out(5121));
-    cpoll();
+    pasv_up(c, 5121);
     say(c, "550 File Open Fail \r\n");
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     CHECK(strcmp(ftp_client_result()->error, "RETR: expected 1xx, got 550 File Open Fail ") == 0);
     uint8_t b[8];
-    CHECK_EQ(get_file("/f", b, sizeof b), 3); /* untouched: the local file is created on 1xx */
+    CHECK_EQ(t_read_file("/f", b, sizeof b), 3); /* untouched: the local file is created on 1xx */
     /* the data connection is reset mid-transfer: the partial local file is removed */
-    CHECK(ftp_client_start(&r, now));
+    restart();
     c = login_flow();
     say(c, "200 ok\r\n");
-    say(c, "227 Entering Passive Mode (198,51,100,1,20,2).\r\n");
-    tcp_id d = ft_find_out(5122);
-    ft_establish(d);
-    cpoll();
+    tcp_id d = pasv_up(c, 5122);
     say(c, "125 go\r\n");
     ft_send_str(d, "partial");
     cpoll();
@@ -329,15 +320,12 @@ static void test_failures(void)
     cpoll();
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     CHECK(strcmp(ftp_client_result()->error, "data: connection reset") == 0);
-    CHECK_EQ(get_file("/f", b, sizeof b), 0xFFFFFFFFu);
+    CHECK_EQ(t_read_file("/f", b, sizeof b), 0xFFFFFFFFu);
     /* the server answers 5xx after the data */
-    CHECK(ftp_client_start(&r, now));
+    restart();
     c = login_flow();
     say(c, "200 ok\r\n");
-    say(c, "227 Entering Passive Mode (198,51,100,1,20,3).\r\n");
-    d = ft_find_out(5123);
-    ft_establish(d);
-    cpoll();
+    d = pasv_up(c, 5123);
     say(c, "150 go\r\n");
     ft_send_str(d, "abc");
     ft_fin(d);
@@ -347,14 +335,14 @@ static void test_failures(void)
     CHECK_EQ(ftp_client_result()->err, FTPC_E_REPLY);
     /* refused control connection */
     ft_peer_listen(21, false);
-    CHECK(ftp_client_start(&r, now));
+    restart();
     ft_refuse(ft_find_out(21));
     cpoll();
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     CHECK_EQ(ftp_client_result()->err, FTPC_E_CONNECT);
     /* no greeting: the step timeout */
     ft_peer_listen(21, true);
-    CHECK(ftp_client_start(&r, now));
+    restart();
     cpoll();
     now += FTP_CLIENT_TIMEOUT_MS - 1;
     cpoll();
@@ -370,29 +358,24 @@ static void test_failures(void)
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     CHECK_EQ(ftp_client_result()->err, FTPC_E_NOT_FOUND);
     /* the server closes the control connection */
-    CHECK(ftp_client_start(&r, now));
+    restart();
     c = login_flow();
     ft_fin(c);
     cpoll();
     CHECK_EQ(ftp_client_status(), FTPC_FAILED);
     CHECK(strcmp(ftp_client_result()->error, "control: connection closed by the server") == 0);
-    CHECK_EQ(ft_live(), 0);
-    CHECK_EQ(ft_misuse(), 0);
+    check_clean();
 }
 
 static void test_get_into_full_fs(void)
 {
     setup();
     static uint8_t fill[RAMFS_SIZE];
-    put_file("/fill", fill, ramfs_capacity() - 1024);
-    ftpc_request r = req(FTPC_GET, 4, true, "big", "/big");
-    CHECK(ftp_client_start(&r, now));
+    t_write_file("/fill", fill, ramfs_capacity() - 1024);
+    start(FTPC_GET, 4, true, "big", "/big");
     tcp_id c = login_flow();
     say(c, "200 ok\r\n");
-    say(c, "227 Entering Passive Mode (198,51,100,1,20,4).\r\n");
-    tcp_id d = ft_find_out(5124);
-    ft_establish(d);
-    cpoll();
+    tcp_id d = pasv_up(c, 5124);
     say(c, "125 go\r\n");
     static uint8_t chunk[1400];
     ft_send(d, chunk, sizeof chunk);
@@ -402,8 +385,7 @@ static void test_get_into_full_fs(void)
     ramfs_info in;
     CHECK(ramfs_info_get("/big", &in) != RAMFS_SUCCESS);
     CHECK(ft_app_aborted(d));
-    CHECK_EQ(ft_live(), 0);
-    CHECK_EQ(ft_misuse(), 0);
+    check_clean();
 }
 
 int main(void)

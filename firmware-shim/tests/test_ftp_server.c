@@ -1,12 +1,12 @@
 /* test_ftp_server.c - the NetX-like FTP server against a scripted peer (fake_tcp): every command
  * and reply of reference/netx-duo-ftp.md section 2, LIST bytes, one command per segment, the
  * waiting 5th session, a full fs, 502s, hostile input. */
-#include "fake_tcp.c" /* the Makefile links tests/support only; see fake_tcp.h */
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "fake_port.h"
+#include "fake_tcp.h"
+#include "files.h"
 #include "ftp_server.h"
 #include "ramfs.h"
 #include "test.h"
@@ -14,17 +14,12 @@
 static uint32_t now;
 static char rbuf[65536];
 
-static void poll(void)
-{
-    fake_now = now;
-    for (int i = 0; i < 3; i++) ftp_server_poll(now);
-}
+static void poll(void) { fake_run(ftp_server_poll, now, 3); }
 
 static void setup(void)
 {
     ft_reset();
-    fake_reset();
-    ramfs_init();
+    t_fresh_fs();
     ftp_server_set_hooks(NULL, NULL);
     ftp_server_set_read_only(false);
     now = 1000;
@@ -40,12 +35,7 @@ static const char *got(tcp_id s)
 
 static bool is_reply(tcp_id s, const char *want)
 {
-    const char *g = got(s);
-    if (strcmp(g, want) != 0) {
-        fprintf(stderr, "    got [%s]\n    want [%s]\n", g, want);
-        return false;
-    }
-    return true;
+    return t_same(got(s), want);
 }
 
 static const char *cmd(tcp_id s, const char *line)
@@ -78,24 +68,11 @@ static tcp_id login(int family, uint16_t port)
     return c;
 }
 
-static void put_file(const char *path, const void *data, size_t n)
+/* A fresh server (setup) with one logged-in IPv4 client from port. */
+static tcp_id fresh_login(uint16_t port)
 {
-    ramfs_file f;
-    ramfs_file_create(path);
-    ramfs_file_open(&f, path, RAMFS_OPEN_FOR_WRITE);
-    ramfs_file_truncate(&f, 0);
-    ramfs_file_write(&f, data, (uint32_t)n);
-    ramfs_file_close(&f);
-}
-
-static uint32_t get_file(const char *path, uint8_t *buf, uint32_t cap)
-{
-    ramfs_file f;
-    uint32_t total = 0, n;
-    if (ramfs_file_open(&f, path, RAMFS_OPEN_FOR_READ)) return 0xFFFFFFFFu;
-    while (ramfs_file_read(&f, buf + total, cap - total, &n) == RAMFS_SUCCESS && n) total += n;
-    ramfs_file_close(&f);
-    return total;
+    setup();
+    return login(4, port);
 }
 
 static void check_clean(void)
@@ -216,8 +193,7 @@ static void test_hooks_and_read_only(void)
 
 static void test_simple_commands(void)
 {
-    setup();
-    tcp_id c = login(4, 1026);
+    tcp_id c = fresh_login(1026);
     CHECK(cmd_is(c, "TYPE I\r\n", "200 Type Binary \r\n"));
     CHECK(cmd_is(c, "TYPE A\r\n", "200 Type ASCII \r\n"));
     CHECK(cmd_is(c, "TYPE E\r\n", "504 Type Non ASCII or Binary \r\n"));
@@ -245,7 +221,7 @@ static void test_simple_commands(void)
     CHECK(cmd_is(c, "CWD\r\n", "550 Change Dir Fail \r\n"));
     CHECK(cmd_is(c, "CWD \\abc\\sub\r\n", "250 \"/abc/sub\" set successfully \r\n"));
     cmd(c, "CWD /\r\n");
-    put_file("/abc/f.txt", "hello", 5);
+    t_write_file("/abc/f.txt", "hello", 5);
     CHECK(cmd_is(c, "RMD /abc/sub\r\n", "250 Directory Deleted \r\n"));
     CHECK(cmd_is(c, "RMD /abc\r\n", "550 Delete Directory Fail \r\n")); /* not empty */
     CHECK(cmd_is(c, "XRMD /nothing\r\n", "550 Delete Directory Fail \r\n"));
@@ -259,7 +235,7 @@ static void test_simple_commands(void)
     CHECK(cmd_is(c, "RNTO /ghi\r\n", "250 File Renamed \r\n")); /* a directory */
     CHECK(ramfs_dir_exists("/ghi") == RAMFS_SUCCESS);
     uint8_t buf[16];
-    CHECK_EQ(get_file("/ghi/g.txt", buf, sizeof buf), 5);
+    CHECK_EQ(t_read_file("/ghi/g.txt", buf, sizeof buf), 5);
     CHECK(cmd_is(c, "RNFR /ghi/g.txt\r\n", "350 Rename File From \r\n"));
     CHECK(cmd_is(c, "RNTO /ghi\r\n", "550 Rename failed \r\n")); /* exists */
     CHECK(cmd_is(c, "DELE /ghi/g.txt\r\n", "250 File Deleted \r\n"));
@@ -270,8 +246,7 @@ static void test_simple_commands(void)
 
 static void test_not_implemented(void)
 {
-    setup();
-    tcp_id c = login(4, 1027);
+    tcp_id c = fresh_login(1027);
     const char *verbs[] = {"ABOR", "REST 0", "SIZE x", "MDTM x", "FEAT", "SYST", "STRU F", "APPE x", "ALLO 5",
                            "STAT", "HELP", "SITE x", "OPTS UTF8 ON", "MLSD", "MLST", "XPWD", "XCWD x", "XCUP",
                            "STOU", "REIN", "ACCT x", "SMNT x", "EPSVX", "LISTING"};
@@ -286,8 +261,7 @@ static void test_not_implemented(void)
 
 static void test_port_eprt_pasv_epsv(void)
 {
-    setup();
-    tcp_id c = login(4, 1028);
+    tcp_id c = fresh_login(1028);
     CHECK(cmd_is(c, "PORT 198,51,100,1,4,1\r\n", "200 Port set \r\n"));
     CHECK(cmd_is(c, "PORT 198,51,100,9,4,1\r\n", "501 Port Fail \r\n"));  /* not the control peer */
     CHECK(cmd_is(c, "PORT 198,51,100,1,4,1\n", "501 Port Fail \r\n"));    /* LF only */
@@ -334,7 +308,7 @@ static void test_retr_passive(void)
     setup();
     static uint8_t data[10000];
     for (unsigned i = 0; i < sizeof data; i++) data[i] = (uint8_t)(rand() & 0xFF);
-    put_file("/test1.txt", data, sizeof data);
+    t_write_file("/test1.txt", data, sizeof data);
     tcp_id c = login(4, 1031);
     CHECK(cmd_is(c, "TYPE I\r\n", "200 Type Binary \r\n"));
     tcp_id d = pasv_connect(c);
@@ -385,7 +359,7 @@ static void test_retr_passive(void)
     CHECK_MEM(back, data, sizeof data);
     CHECK(is_reply(c, "250 File Sent \r\n"));
     /* an empty file */
-    put_file("/empty", "", 0);
+    t_write_file("/empty", "", 0);
     d = pasv_connect(c);
     CHECK(cmd_is(c, "RETR empty\r\n", "125 File Opened \r\n250 File Sent \r\n"));
     CHECK_EQ(ft_unread_bytes(d), 0);
@@ -398,7 +372,7 @@ static void test_retr_passive(void)
 static void test_retr_active_and_failures(void)
 {
     setup();
-    put_file("/a.bin", "0123456789", 10);
+    t_write_file("/a.bin", "0123456789", 10);
     tcp_id c = login(4, 1032);
     cmd(c, "TYPE I\r\n");
     CHECK(cmd_is(c, "PORT 198,51,100,1,19,137\r\n", "200 Port set \r\n")); /* 5001 */
@@ -443,7 +417,7 @@ static void test_retr_active_and_failures(void)
     CHECK(is_reply(c, "550 File Open Fail \r\n200 NOOP Success \r\n"));
     /* the data connection breaks mid-transfer */
     static uint8_t big[20000];
-    put_file("/big", big, sizeof big);
+    t_write_file("/big", big, sizeof big);
     d = pasv_connect(c);
     ft_set_space(d, 1000);
     CHECK(cmd_is(c, "RETR big\r\n", "125 File Opened \r\n"));
@@ -457,8 +431,7 @@ static void test_retr_active_and_failures(void)
 
 static void test_stor(void)
 {
-    setup();
-    tcp_id c = login(4, 1033);
+    tcp_id c = fresh_login(1033);
     cmd(c, "TYPE I\r\n");
     /* passive: 125 at once, data, client closes, 250 */
     tcp_id d = pasv_connect(c);
@@ -476,7 +449,7 @@ static void test_stor(void)
     CHECK(is_reply(c, "250 File Written \r\n"));
     CHECK(fake_fs_saves > saves);
     static uint8_t back[20000];
-    CHECK_EQ(get_file("/up.bin", back, sizeof back), sizeof data);
+    CHECK_EQ(t_read_file("/up.bin", back, sizeof back), sizeof data);
     CHECK_MEM(back, data, sizeof data);
     /* active: 125 only once connected; STOR truncates */
     cmd(c, "PORT 198,51,100,1,19,138\r\n");
@@ -491,7 +464,7 @@ static void test_stor(void)
     ft_fin(d);
     poll();
     CHECK(is_reply(c, "250 File Written \r\n"));
-    CHECK_EQ(get_file("/up.bin", back, sizeof back), 5);
+    CHECK_EQ(t_read_file("/up.bin", back, sizeof back), 5);
     /* STOR into a missing directory, onto a directory, type A */
     CHECK(cmd_is(c, "STOR /no/x\r\n", "550 File Open Failed \r\n"));
     ramfs_dir_create("/dir");
@@ -521,8 +494,7 @@ static void test_stor(void)
 
 static void test_stor_full_fs(void)
 {
-    setup();
-    tcp_id c = login(4, 1034);
+    tcp_id c = fresh_login(1034);
     cmd(c, "TYPE I\r\n");
     static uint8_t chunk[1460];
     memset(chunk, 0x5A, sizeof chunk);
@@ -558,7 +530,7 @@ static void test_stor_full_fs(void)
     CHECK(in.size < 5 * sizeof chunk);
     CHECK_EQ(in.size % sizeof chunk, 0); /* whole writes only */
     static uint8_t back[8192];
-    CHECK_EQ(get_file("/second", back, sizeof back), in.size);
+    CHECK_EQ(t_read_file("/second", back, sizeof back), in.size);
     for (uint32_t i = 0; i < in.size; i++)
         if (back[i] != 0x5A) {
             CHECK(false);
@@ -585,12 +557,12 @@ static void test_list_format(void)
     /* 2025-02-02 08:05 = epoch (2025-01-01) + 32 days 8h05 (port_now_ms is 32-bit: < 49 days) */
     fake_now = (32u * 86400u + 8u * 3600u + 5u * 60u) * 1000u;
     static uint8_t f28[28];
-    put_file("/test.txt", f28, sizeof f28);
+    t_write_file("/test.txt", f28, sizeof f28);
     ramfs_dir_create("/abc");
-    put_file("/abc/ro.bin", "x", 1);
+    t_write_file("/abc/ro.bin", "x", 1);
     ramfs_attributes_set("/abc/ro.bin", RAMFS_ATTR_READ_ONLY);
     static uint8_t big[1234567 % RAMFS_SIZE];
-    put_file("/abc/big", big, sizeof big);
+    t_write_file("/abc/big", big, sizeof big);
     now = fake_now;
     tcp_id c = login(4, 1035);
     tcp_id d = pasv_connect(c);
@@ -632,8 +604,7 @@ static void test_list_format(void)
 
 static void test_list_quirks(void)
 {
-    setup();
-    tcp_id c = login(4, 1036);
+    tcp_id c = fresh_login(1036);
     /* empty root: LIST succeeds with nothing, NLST fails (NetX needs a non-empty packet) */
     tcp_id d = pasv_connect(c);
     CHECK(cmd_is(c, "LIST\r\n", "125 Sending List \r\n250 List End \r\n"));
@@ -644,7 +615,7 @@ static void test_list_quirks(void)
     char name[40];
     for (int i = 0; i < 30; i++) {
         snprintf(name, sizeof name, "/file-with-a-longish-name-%02d", i);
-        put_file(name, "z", 1);
+        t_write_file(name, "z", 1);
     }
     d = pasv_connect(c);
     ft_set_space(d, 300);
@@ -674,7 +645,7 @@ static void test_list_quirks(void)
 static void test_block_mode(void)
 {
     setup();
-    put_file("/b.bin", "ABCDEFGH", 8);
+    t_write_file("/b.bin", "ABCDEFGH", 8);
     tcp_id c = login(4, 1037);
     cmd(c, "TYPE I\r\n");
     cmd(c, "MODE B\r\n");
@@ -692,7 +663,7 @@ static void test_block_mode(void)
     ft_fin(d);
     poll();
     CHECK(is_reply(c, "250 File Written \r\n"));
-    CHECK_EQ(get_file("/s.bin", back, sizeof back), 5);
+    CHECK_EQ(t_read_file("/s.bin", back, sizeof back), 5);
     CHECK_MEM(back, "abcde", 5);
     d = pasv_connect(c);
     CHECK(cmd_is(c, "RETR b.bin\r\n", "125 File Opened \r\n250 File Sent \r\n"));
@@ -709,8 +680,7 @@ static void test_block_mode(void)
 
 static void test_one_command_per_segment(void)
 {
-    setup();
-    tcp_id c = login(4, 1038);
+    tcp_id c = fresh_login(1038);
     CHECK(cmd_is(c, "NOOP\r\nPWD\r\nMKD /x\r\n", "200 NOOP Success \r\n"));
     CHECK(ramfs_dir_exists("/x") != RAMFS_SUCCESS);
     /* a command split in two segments is two junk commands */
@@ -738,8 +708,7 @@ static void test_one_command_per_segment(void)
 
 static void test_hostile_input(void)
 {
-    setup();
-    tcp_id c = login(4, 1039);
+    tcp_id c = fresh_login(1039);
     /* overlong line */
     static char line[3000];
     memset(line, 'A', sizeof line);
@@ -885,7 +854,7 @@ static void test_reply_waits_for_send_space(void)
 static void test_slot_keeps_data_port(void)
 {
     setup();
-    put_file("/k", "k", 1);
+    t_write_file("/k", "k", 1);
     tcp_id c = login(4, 1044);
     cmd(c, "PORT 198,51,100,1,19,140\r\n"); /* 5004 */
     cmd(c, "QUIT\r\n");
@@ -904,11 +873,10 @@ static void test_slot_keeps_data_port(void)
 
 static void test_socket_table_full(void)
 {
-    setup();
-    tcp_id c = login(4, 1046);
+    tcp_id c = fresh_login(1046);
     ft_set_limit(ft_live());
     CHECK(cmd_is(c, "PASV\r\n", "501 PASV Fail \r\n"));
-    put_file("/q", "q", 1);
+    t_write_file("/q", "q", 1);
     cmd(c, "TYPE I\r\n");
     cmd(c, "PORT 198,51,100,1,19,141\r\n");
     CHECK(cmd_is(c, "RETR q\r\n", "550 File Open Fail \r\n"));

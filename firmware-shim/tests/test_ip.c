@@ -235,13 +235,7 @@ static void test_never_over_mtu(void)
 }
 
 static uint32_t g_x = 0x12345678;
-static uint32_t rnd(void)
-{
-    g_x ^= g_x << 13;
-    g_x ^= g_x >> 17;
-    g_x ^= g_x << 5;
-    return g_x;
-}
+static uint32_t rnd(void) { return t_xorshift(&g_x); }
 
 /* Valid seeds for mutation: echo v4/v6, TCP SYN/ACK/data/FIN with options, to an open and a closed port. */
 static size_t seed_frame(uint8_t *d, unsigned k)

@@ -2,37 +2,9 @@
 #include <string.h>
 
 #include "fake_port.h"
+#include "files.h"
 #include "ramfs.h"
 #include "test.h"
-
-static void fresh(void)
-{
-    fake_reset();
-    ramfs_init();
-}
-
-static int write_file(const char *path, const void *data, uint32_t n)
-{
-    ramfs_file f;
-    int st = ramfs_file_create(path);
-    if (st && st != RAMFS_ALREADY_CREATED) return st;
-    st = ramfs_file_open(&f, path, RAMFS_OPEN_FOR_WRITE);
-    if (st) return st;
-    ramfs_file_truncate(&f, 0);
-    st = ramfs_file_write(&f, data, n);
-    ramfs_file_close(&f);
-    return st;
-}
-
-static uint32_t read_file(const char *path, uint8_t *buf, uint32_t cap)
-{
-    ramfs_file f;
-    uint32_t total = 0, got;
-    if (ramfs_file_open(&f, path, RAMFS_OPEN_FOR_READ)) return 0xFFFFFFFFu;
-    while (ramfs_file_read(&f, buf + total, cap - total, &got) == RAMFS_SUCCESS && got) total += got;
-    ramfs_file_close(&f);
-    return total;
-}
 
 static void test_paths(void)
 {
@@ -66,13 +38,13 @@ static void test_paths(void)
 
 static void test_files(void)
 {
-    fresh();
+    t_fresh_fs();
     uint8_t data[3000], back[4000];
     for (unsigned i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 13 + 1);
     CHECK_EQ(ramfs_file_create("/f.bin"), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_file_create("/f.bin"), RAMFS_ALREADY_CREATED);
-    CHECK_EQ(write_file("/f.bin", data, sizeof data), RAMFS_SUCCESS);
-    CHECK_EQ(read_file("/f.bin", back, sizeof back), sizeof data);
+    CHECK_EQ(t_write_file("/f.bin", data, sizeof data), RAMFS_SUCCESS);
+    CHECK_EQ(t_read_file("/f.bin", back, sizeof back), sizeof data);
     CHECK_MEM(back, data, sizeof data);
     /* seek + overwrite in the middle, then extend */
     ramfs_file f;
@@ -83,7 +55,7 @@ static void test_files(void)
     CHECK_EQ(ramfs_file_write(&f, "END", 3), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_file_size(&f), sizeof data + 3);
     ramfs_file_close(&f);
-    CHECK_EQ(read_file("/f.bin", back, sizeof back), sizeof data + 3);
+    CHECK_EQ(t_read_file("/f.bin", back, sizeof back), sizeof data + 3);
     CHECK_MEM(back + 1000, "XYZ", 3);
     CHECK_MEM(back + sizeof data, "END", 3);
     CHECK_MEM(back, data, 1000);
@@ -114,7 +86,7 @@ static void test_files(void)
     CHECK_EQ(ramfs_file_size(&w), 100);
     ramfs_file_close(&w);
     CHECK(ramfs_free_bytes() > free_before);
-    CHECK_EQ(read_file("/f.bin", back, sizeof back), 100);
+    CHECK_EQ(t_read_file("/f.bin", back, sizeof back), 100);
     CHECK_MEM(back, data, 100);
     CHECK_EQ(ramfs_file_open(&f, "/nope", RAMFS_OPEN_FOR_READ), RAMFS_NOT_FOUND);
     CHECK_EQ(ramfs_file_open(&f, "/", RAMFS_OPEN_FOR_READ), RAMFS_NOT_A_FILE);
@@ -125,14 +97,14 @@ static void test_files(void)
 
 static void test_directories(void)
 {
-    fresh();
+    t_fresh_fs();
     CHECK_EQ(ramfs_dir_create("/abc"), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_dir_create("/abc"), RAMFS_ALREADY_CREATED);
     CHECK_EQ(ramfs_dir_create("/"), RAMFS_ALREADY_CREATED);
     CHECK_EQ(ramfs_dir_create("/no/such"), RAMFS_INVALID_PATH);
-    CHECK_EQ(write_file("/abc/test2.txt", "two", 3), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/abc/test2.txt", "two", 3), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_dir_create("/def"), RAMFS_SUCCESS);
-    CHECK_EQ(write_file("/test1.txt", "one", 3), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/test1.txt", "one", 3), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_file_create("/test1.txt/x"), RAMFS_INVALID_PATH);
     CHECK_EQ(ramfs_dir_exists("/abc"), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_dir_exists("/"), RAMFS_SUCCESS);
@@ -166,7 +138,7 @@ static void test_directories(void)
     CHECK_EQ(ramfs_dir_rename("/abc2", "/abc2/inner"), RAMFS_INVALID_PATH); /* into itself */
     CHECK_EQ(ramfs_dir_rename("/def", "/abc2"), RAMFS_ALREADY_CREATED);
     uint8_t back[8];
-    CHECK_EQ(read_file("/abc2/moved.txt", back, sizeof back), 3);
+    CHECK_EQ(t_read_file("/abc2/moved.txt", back, sizeof back), 3);
     CHECK_MEM(back, "one", 3);
     CHECK_EQ(ramfs_dir_delete("/abc2"), RAMFS_DIR_NOT_EMPTY);
     CHECK_EQ(ramfs_dir_delete("/abc2/moved.txt"), RAMFS_NOT_DIRECTORY);
@@ -176,7 +148,7 @@ static void test_directories(void)
     CHECK_EQ(ramfs_file_delete("/abc2/test2.txt"), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_dir_delete("/abc2"), RAMFS_SUCCESS);
     /* walk */
-    CHECK_EQ(write_file("/def/w.txt", "w", 1), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/def/w.txt", "w", 1), RAMFS_SUCCESS);
     int cur = 0, seen = 0;
     char path[RAMFS_PATH_MAX];
     bool saw_file = false;
@@ -190,9 +162,9 @@ static void test_directories(void)
 
 static void test_attributes_and_dates(void)
 {
-    fresh();
+    t_fresh_fs();
     fake_now = 3600u * 1000u * 26u + 5u * 60000u; /* epoch + 1 day 2:05 */
-    CHECK_EQ(write_file("/r.txt", "r", 1), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/r.txt", "r", 1), RAMFS_SUCCESS);
     ramfs_info in;
     CHECK_EQ(ramfs_info_get("/r.txt", &in), RAMFS_SUCCESS);
     CHECK_EQ(in.year, 2025);
@@ -217,13 +189,44 @@ static void test_attributes_and_dates(void)
     CHECK(y == 2099 && mo == 12 && d == 31 && h == 23 && mi == 59 && s == 59);
 }
 
+static void test_rewrite(void)
+{
+    t_fresh_fs();
+    ramfs_file f;
+    uint8_t back[16];
+    /* missing: created empty; existing: emptied; both open for writing */
+    CHECK_EQ(ramfs_file_rewrite(&f, "/new.txt"), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_write(&f, "abc", 3), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_close(&f), RAMFS_SUCCESS);
+    CHECK_EQ(t_read_file("/new.txt", back, sizeof back), 3);
+    CHECK_EQ(ramfs_file_rewrite(&f, "new.txt"), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_size(&f), 0);
+    CHECK_EQ(ramfs_file_write(&f, "z", 1), RAMFS_SUCCESS);
+    ramfs_file_close(&f);
+    CHECK_EQ(t_read_file("/new.txt", back, sizeof back), 1);
+    CHECK_EQ(back[0], 'z');
+    /* failures leave the handle closed and the fs as it was */
+    ramfs_file r;
+    CHECK_EQ(ramfs_file_open(&r, "/new.txt", RAMFS_OPEN_FOR_READ), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_rewrite(&f, "/new.txt"), RAMFS_ACCESS_ERROR); /* being read */
+    CHECK_EQ(ramfs_file_write(&f, "x", 1), RAMFS_NOT_OPEN);
+    ramfs_file_close(&r);
+    CHECK_EQ(ramfs_dir_create("/d"), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_rewrite(&f, "/d"), RAMFS_NOT_A_FILE);
+    CHECK_EQ(ramfs_file_rewrite(&f, "/no/such/file"), RAMFS_INVALID_PATH);
+    CHECK_EQ(ramfs_attributes_set("/new.txt", RAMFS_ATTR_READ_ONLY), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_rewrite(&f, "/new.txt"), RAMFS_WRITE_PROTECT);
+    CHECK_EQ(t_read_file("/new.txt", back, sizeof back), 1);
+    CHECK_EQ(ramfs_entries_used(), 2);
+}
+
 static void test_full_fs(void)
 {
-    fresh();
+    t_fresh_fs();
     static uint8_t big[RAMFS_SIZE + 1024];
     for (unsigned i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i ^ (i >> 8));
     /* the whole capacity fits in one file */
-    CHECK_EQ(write_file("/all", big, ramfs_capacity()), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/all", big, ramfs_capacity()), RAMFS_SUCCESS);
     CHECK_EQ(ramfs_free_bytes(), 0);
     CHECK_EQ(ramfs_file_delete("/all"), RAMFS_SUCCESS);
     /* a write that does not fit changes nothing (all or nothing) */
@@ -240,7 +243,7 @@ static void test_full_fs(void)
     CHECK_EQ(ramfs_file_write(&f, big, 1), RAMFS_NO_MORE_SPACE);
     ramfs_file_close(&f);
     static uint8_t back[RAMFS_SIZE];
-    CHECK_EQ(read_file("/a", back, sizeof back), ramfs_capacity());
+    CHECK_EQ(t_read_file("/a", back, sizeof back), ramfs_capacity());
     CHECK_MEM(back, big, ramfs_capacity());
     CHECK_EQ(ramfs_file_delete("/a"), RAMFS_SUCCESS);
     /* entry table full */
@@ -261,7 +264,7 @@ static void test_full_fs(void)
 
 static void test_persistence(void)
 {
-    fresh();
+    t_fresh_fs();
     CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_NONE);
     unsigned saves = fake_fs_saves;
     CHECK_EQ(ramfs_dir_create("/keep"), RAMFS_SUCCESS);
@@ -281,7 +284,7 @@ static void test_persistence(void)
     ramfs_init();
     CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
     uint8_t back[2000];
-    CHECK_EQ(read_file("/keep/d.bin", back, sizeof back), sizeof data);
+    CHECK_EQ(t_read_file("/keep/d.bin", back, sizeof back), sizeof data);
     CHECK_MEM(back, data, sizeof data);
     uint32_t free_loaded = ramfs_free_bytes();
     CHECK_EQ(free_loaded, ramfs_capacity() - 1536);
@@ -323,6 +326,7 @@ int main(void)
     RUN(test_files);
     RUN(test_directories);
     RUN(test_attributes_and_dates);
+    RUN(test_rewrite);
     RUN(test_full_fs);
     RUN(test_persistence);
     return test_summary("ramfs");

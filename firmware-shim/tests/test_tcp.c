@@ -93,11 +93,18 @@ static bool open_passive(conn_t *c, int fam, uint16_t bp, uint16_t mss, uint16_t
     return c->id >= 0;
 }
 
-static void test_passive_handshake(void)
+/* A fresh stack with one connection passively opened on port bp (open_passive). */
+static conn_t fresh_conn(int fam, uint16_t bp, uint16_t mss, uint16_t wnd)
 {
     setup();
     conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1000, 8000));
+    CHECK(open_passive(&c, fam, bp, mss, wnd));
+    return c;
+}
+
+static void test_passive_handshake(void)
+{
+    conn_t c = fresh_conn(4, 21, 1000, 8000);
     ip_addr_t l, r;
     uint16_t lp, rp;
     tcp_endpoints(c.id, &l, &lp, &r, &rp);
@@ -129,9 +136,7 @@ static void test_isn_differs(void)
 
 static void test_v6_handshake_and_data(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 6, 21, 1440, 8000));
+    conn_t c = fresh_conn(6, 21, 1440, 8000);
     CHECK_EQ(tcp_send(c.id, (const uint8_t *)"220 hi\r\n", 8), 8);
     wseg_t s;
     CHECK(take(1, &s));
@@ -144,9 +149,7 @@ static void test_v6_handshake_and_data(void)
 
 static void test_mss_clamp_and_segmentation(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 500, 20000));
+    conn_t c = fresh_conn(4, 21, 500, 20000);
     uint8_t buf[1200];
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)i;
     CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 1200);
@@ -178,9 +181,7 @@ static void test_mss_clamp_and_segmentation(void)
 
 static void test_each_send_its_own_segment(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 20000));
+    conn_t c = fresh_conn(4, 21, 1460, 20000);
     CHECK_EQ(tcp_send(c.id, (const uint8_t *)"331 ok\r\n", 8), 8);
     CHECK_EQ(tcp_send(c.id, (const uint8_t *)"230 in\r\n", 8), 8);
     wseg_t a, b;
@@ -201,9 +202,7 @@ static void test_each_send_its_own_segment(void)
 
 static void test_receive_and_delayed_ack(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     hsend(&c, TF_ACK | TF_PSH, "USER hil\r\n", 10);
     CHECK(take(0, NULL)); /* delayed */
     const uint8_t *d;
@@ -248,9 +247,7 @@ static void test_receive_and_delayed_ack(void)
 
 static void test_out_of_order_dropped(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     uint32_t want = c.hseq;
     c.hseq += 10; /* a gap */
     hsend(&c, TF_ACK, "later", 5);
@@ -288,9 +285,7 @@ static void test_out_of_order_dropped(void)
 
 static void test_retransmit_backoff_giveup(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     CHECK_EQ(tcp_send(c.id, (const uint8_t *)"hello", 5), 5);
     wseg_t s;
     CHECK(take(1, &s));
@@ -322,9 +317,7 @@ static void test_retransmit_backoff_giveup(void)
 
 static void test_retransmit_then_ack_resets_rto(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     tcp_send(c.id, (const uint8_t *)"one", 3);
     wseg_t s;
     CHECK(take(1, &s));
@@ -340,9 +333,7 @@ static void test_retransmit_then_ack_resets_rto(void)
 
 static void test_inflight_limit_and_newreno(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1000, 60000));
+    conn_t c = fresh_conn(4, 21, 1000, 60000);
     uint8_t buf[1000];
     memset(buf, 'x', sizeof buf);
     int accepted = 0;
@@ -377,9 +368,7 @@ static void test_inflight_limit_and_newreno(void)
 
 static void test_fast_retransmit(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1000, 60000));
+    conn_t c = fresh_conn(4, 21, 1000, 60000);
     uint8_t buf[1000];
     memset(buf, 'y', sizeof buf);
     for (int i = 0; i < 4; i++) tcp_send(c.id, buf, sizeof buf);
@@ -409,9 +398,7 @@ static void test_fast_retransmit(void)
 
 static void test_fin_passive_close(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     hsend(&c, TF_ACK | TF_PSH | TF_FIN, "QUIT\r\n", 6);
     wseg_t s;
     CHECK(take(1, &s)); /* FIN: ACK at once */
@@ -446,9 +433,7 @@ static void test_fin_passive_close(void)
 
 static void test_fin_active_close_time_wait(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 20, 1460, 8000));
+    conn_t c = fresh_conn(4, 20, 1460, 8000);
     CHECK_EQ(tcp_send(c.id, (const uint8_t *)"data", 4), 4);
     tcp_close(c.id);
     wseg_t s;
@@ -479,9 +464,7 @@ static void test_fin_active_close_time_wait(void)
 
 static void test_simultaneous_close(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     tcp_close(c.id);
     wseg_t s;
     CHECK(take(1, &s));
@@ -497,9 +480,7 @@ static void test_simultaneous_close(void)
 
 static void test_fin_wait_2_timeout(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     tcp_close(c.id);
     CHECK(take(1, NULL));
     c.bnxt += 1;
@@ -511,9 +492,7 @@ static void test_fin_wait_2_timeout(void)
 
 static void test_rst_received(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     hsend(&c, TF_ACK, "abc", 3);
     /* RST outside the window: ignored */
     w_send(4, c.hp, c.bp, c.hseq + 100000, 0, TF_RST, 0, NULL, 0);
@@ -542,9 +521,7 @@ static void test_rst_received(void)
 
 static void test_abort_sends_rst(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     tcp_send(c.id, (const uint8_t *)"abc", 3);
     fake_clear_frames();
     tcp_abort(c.id);
@@ -685,9 +662,7 @@ static void test_active_open_v6_and_syn_giveup(void)
 
 static void test_zero_window_persist(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 0)); /* the host's window is closed from the start */
+    conn_t c = fresh_conn(4, 21, 1460, 0); /* the host's window is closed from the start */
     CHECK_EQ(tcp_send(c.id, (const uint8_t *)"abcdef", 6), 6);
     CHECK(take(0, NULL));
     /* persist probe: one byte, then backoff */
@@ -731,9 +706,7 @@ static void test_zero_window_persist(void)
 
 static void test_small_peer_window(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 300));
+    conn_t c = fresh_conn(4, 21, 1460, 300);
     uint8_t buf[1000];
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)i;
     CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 1000);
@@ -759,9 +732,7 @@ static void test_small_peer_window(void)
 
 static void test_receive_window_follows_pool(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1000, 8000));
+    conn_t c = fresh_conn(4, 21, 1000, 8000);
     /* the app does not read: the window closes as the data piles up in pool buffers */
     uint8_t seg[1460];
     memset(seg, 'q', sizeof seg);
@@ -919,9 +890,7 @@ static void test_listen_api(void)
 
 static void test_time_wait_reuse(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 4, 21, 1460, 8000));
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
     tcp_close(c.id);
     CHECK(take(1, NULL));
     c.bnxt++;
@@ -939,9 +908,7 @@ static void test_time_wait_reuse(void)
 
 static void test_never_over_mtu(void)
 {
-    setup();
-    conn_t c;
-    CHECK(open_passive(&c, 6, 21, 9000, 60000)); /* the peer offers more than our MTU allows */
+    conn_t c = fresh_conn(6, 21, 9000, 60000); /* the peer offers more than our MTU allows */
     uint8_t buf[4000];
     memset(buf, 7, sizeof buf);
     CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 4000);
@@ -958,13 +925,7 @@ static void test_never_over_mtu(void)
  * aborts. Every frame out must be well-formed and within the MTU, nothing may crash (ASan/UBSan), and
  * once everything is torn down every pool buffer must be back. Deterministic seed. */
 static uint32_t g_fx = 0xC0FFEEu;
-static uint32_t frnd(void)
-{
-    g_fx ^= g_fx << 13;
-    g_fx ^= g_fx >> 17;
-    g_fx ^= g_fx << 5;
-    return g_fx;
-}
+static uint32_t frnd(void) { return t_xorshift(&g_fx); }
 
 static void test_stateful_fuzz(void)
 {

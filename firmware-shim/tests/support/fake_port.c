@@ -49,6 +49,12 @@ void fake_clear_frames(void) { g_count = 0; }
 size_t fake_max_frame_len(void) { return g_max_len; }
 uint32_t fake_uart_bytes(void) { return g_raw; }
 
+void fake_run(void (*poll)(uint32_t), uint32_t now, int times)
+{
+    fake_now = now;
+    for (int i = 0; i < times; i++) poll(now);
+}
+
 __attribute__((weak)) uint32_t port_now_ms(void) { return fake_now; }
 
 __attribute__((weak)) void port_uart_write(const uint8_t *data, size_t n)

@@ -23,5 +23,7 @@ const uint8_t *fake_frame(size_t i, size_t *len);
 void fake_clear_frames(void);
 size_t fake_max_frame_len(void);       /* longest frame ever written (MTU checks) */
 uint32_t fake_uart_bytes(void);        /* raw bytes written */
+/* The main loop at one instant: fake_now = now, then poll(now) `times` times. */
+void fake_run(void (*poll)(uint32_t), uint32_t now, int times);
 
 #endif

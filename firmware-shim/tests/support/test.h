@@ -7,6 +7,8 @@
 #ifndef HILFTP_TEST_H
 #define HILFTP_TEST_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,5 +47,11 @@ extern int t_checks, t_failures, t_tests, t_failed_tests;
 
 /* Prints "NAME: T tests, C checks, F failed" and returns the exit status. */
 int test_summary(const char *name);
+
+/* strcmp(got, want) == 0; on a difference both are printed. For CHECK(t_same(...)). */
+bool t_same(const char *got, const char *want);
+
+/* xorshift32 (13, 17, 5): one step of *x (not 0), returned. The tests' deterministic random numbers. */
+uint32_t t_xorshift(uint32_t *x);
 
 #endif
