@@ -790,6 +790,21 @@ export class TcpConnection {
       // Zero window: one octet (or the FIN) past it; its repeats back off from here.
       this.counters.zeroWindowProbes++;
       this.rtt.backoff();
+      if (this.cfg.messageBoundaries) {
+        // No octet of a message may travel alone (NetX reads one FTP line per packet): an empty
+        // segment one below SND.UNA is outside the window, so the peer must answer it with an ACK
+        // (RFC 9293 3.10.7.4) that carries its window, as Linux probes. Unanswered ones count.
+        if (this.rtxCount >= this.cfg.maxRetransmits) {
+          this.sendReset();
+          this.closeWith("timeout");
+          return;
+        }
+        this.rtxCount++;
+        const window = this.rw.field();
+        this.ackSent();
+        this.ev.onSegment({ seq: this.seqOf(this.una - 1), ack: this.rcvNxt, flags: ACK, window, options: NO_OPTIONS, payload: EMPTY });
+        return;
+      }
       this.probeOutstanding = true;
       this.sendNew(this.nxt + 1);
       this.rttAbs = -1;

@@ -202,6 +202,35 @@ describe("zero window and persist probes", () => {
     expect(s.takeLog()).toEqual(["closed:timeout"]);
   });
 
+  it("with message boundaries, probes with an empty segment below SND.UNA: no octet of a message goes alone", () => {
+    const s = conn({ rtoMinMs: 100, messageBoundaries: true });
+    s.conn.write(Buffer.from("abc"));
+    s.expectOut({ payload: "abc" });
+    s.input({ flags: "A", seq: P + 1, ack: L + 4, window: 0 });
+    s.conn.write(Buffer.from("USER hil\r\n"));
+    s.expectNoOut();
+    s.advance(100);
+    s.expectOut({ flags: "A", seq: L + 3, ack: P + 1, len: 0 });
+    s.input({ flags: "A", seq: P + 1, ack: L + 4, window: 0 });
+    s.advance(199);
+    s.expectNoOut();
+    s.advance(1);
+    s.expectOut({ flags: "A", seq: L + 3, len: 0 }); // backed off: 200 ms
+    expect(s.conn.stats.zeroWindowProbes).toBe(2);
+    s.input({ flags: "A", seq: P + 1, ack: L + 4, window: 1000 });
+    s.expectOut({ seq: L + 4, payload: "USER hil\r\n" }); // the whole message, in one segment
+  });
+
+  it("with message boundaries, gives up when the empty probes go unanswered", () => {
+    const s = conn({ maxRetransmits: 2, rtoMaxMs: 400, messageBoundaries: true });
+    s.input({ flags: "A", seq: P + 1, ack: L + 1, window: 0 });
+    s.conn.write(Buffer.from("z"));
+    s.advance(10_000);
+    expect(s.out.every((x) => x.payload.length === 0)).toBe(true);
+    expect(s.state).toBe("CLOSED");
+    expect(s.takeLog()).toEqual(["closed:timeout"]);
+  });
+
   it("probes with the FIN when only the FIN is left", () => {
     const s = conn();
     s.input({ flags: "A", seq: P + 1, ack: L + 1, window: 0 });
