@@ -1,13 +1,32 @@
 /* ramfs.c - RAM file system: fixed-size blocks chained through a table (FAT-like), an entry table
- * for files and directories, all inside one static image that ports persist. See ramfs.h. */
+ * for files and directories, persisted as one static image that a reset may interrupt at any moment.
+ * See ramfs.h.
+ *
+ * Reset safety (REBOOT or a board reset at any instruction leaves the state of the last completed
+ * change; the file being written is then absent, or as it was, never half written):
+ *  - The image holds two metadata copies (entry table + block table, each behind a header with a
+ *    sequence number and an FNV-1a checksum) and the data blocks. The fs works on `w`, a RAM-only
+ *    metadata copy; the copies in the image change only in commit().
+ *  - commit(), after every completed change, writes `w` over the older copy: it clears that copy's
+ *    magic first, copies, stores the next sequence number and the checksum, and sets the magic last.
+ *    Before that last store the other copy (the previous state) is the newest valid one.
+ *  - File data goes only to blocks the committed copy does not reference: writing into a block it
+ *    references copies the block first (copy-on-write), so committed files never change under it.
+ *  - A file open for writing is committed by its close only: a commit made meanwhile by another
+ *    change (MKD during a STOR) keeps that file's committed size, block chain and date.
+ *  - ramfs_init() takes the valid copy with the newer sequence number; blocks it does not reference
+ *    are free. No valid copy: an empty fs and RAMFS_IMAGE_CORRUPT.
+ * Blocks a change releases become free at its commit; new blocks are taken preferably among those
+ * the older copy does not reference either, so that it stays whole as long as space allows. */
 #include "ramfs.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "port.h"
 
-#define RAMFS_MAGIC 0x31534648u /* "HFS1" read as a little-endian word */
-#define RAMFS_VERSION 1u
+#define RAMFS_MAGIC 0x32534648u /* "HFS2" read as a little-endian word */
+#define RAMFS_VERSION 2u
 
 #define BLK_FREE 0xFFFEu
 #define BLK_END 0xFFFFu
@@ -17,14 +36,15 @@ enum { T_FREE = 0, T_FILE = 1, T_DIR = 2 };
 #define ROOT (-1)
 
 typedef struct {
-    uint32_t magic;
+    uint32_t magic; /* cleared first and set last by a commit */
     uint32_t version;
     uint32_t image_size;
     uint32_t fs_size;
     uint32_t block_size;
     uint32_t max_entries;
     uint32_t name_max;
-    uint32_t checksum; /* FNV-1a over everything after the header */
+    uint32_t seq;      /* commit number: of two valid copies, the one ahead (mod 2^32) is the newest */
+    uint32_t checksum; /* FNV-1a over version..seq and the tables */
 } hdr_t;
 
 typedef struct {
@@ -38,19 +58,35 @@ typedef struct {
     char name[RAMFS_NAME_MAX + 1];
 } entry_t;
 
-static struct {
-    hdr_t hdr;
+typedef struct {
     entry_t ent[RAMFS_MAX_FILES];
-    uint16_t fat[RAMFS_BLOCKS];
+    uint16_t fat[RAMFS_BLOCKS]; /* next block, BLK_END, or BLK_FREE (in a copy: not referenced) */
+} tables_t;
+
+typedef struct {
+    hdr_t hdr;
+    tables_t t;
+} meta_t;
+
+/* The persisted image: what port_fs_save() gets and port_fs_load() fills. RAMFS_IMAGE_ATTR lets a
+ * port keep it where its reset does not clear it (ports/stm32f4: .noinit). */
+static struct {
+    meta_t meta[2];
     uint8_t data[RAMFS_BLOCKS][RAMFS_BLOCK_SIZE];
-} img;
+} image RAMFS_IMAGE_ATTR;
 
 /* RAM-only state (not in the image) */
+static tables_t w;        /* the live metadata */
+static int cur_copy;      /* image.meta[cur_copy]: the committed state (valid once ramfs_init ran) */
+static bool older_valid;  /* image.meta[1 - cur_copy]: the state before it, still valid */
+static uint32_t seq;      /* image.meta[cur_copy].hdr.seq */
 static uint16_t readers[RAMFS_MAX_FILES];
 static uint8_t writer[RAMFS_MAX_FILES];
-static uint32_t free_blocks;
+static uint8_t dirty[RAMFS_MAX_FILES]; /* open for writing and changed: not committed before its close */
+static uint32_t free_blocks;           /* free in `w` and not referenced by the committed copy */
 static uint32_t alloc_hint;
 static int image_status;
+static int image_copies;
 static uint16_t fs_gen = 1; /* bumped by format/init so stale handles are refused */
 static uint8_t owned[(RAMFS_BLOCKS + 7) / 8];
 
@@ -58,9 +94,9 @@ static uint8_t owned[(RAMFS_BLOCKS + 7) / 8];
 
 static uint32_t nblocks(uint32_t size) { return (size + RAMFS_BLOCK_SIZE - 1u) / RAMFS_BLOCK_SIZE; }
 
-static uint32_t fnv1a(const uint8_t *p, size_t n)
+static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
 {
-    uint32_t h = 2166136261u;
+    const uint8_t *p = (const uint8_t *)data;
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
         h *= 16777619u;
@@ -68,27 +104,111 @@ static uint32_t fnv1a(const uint8_t *p, size_t n)
     return h;
 }
 
-static const uint8_t *body(void) { return (const uint8_t *)&img + sizeof img.hdr; }
-static size_t body_len(void) { return sizeof img - sizeof img.hdr; }
-
-static void fill_header(void)
+static uint32_t meta_checksum(const meta_t *m)
 {
-    img.hdr.magic = RAMFS_MAGIC;
-    img.hdr.version = RAMFS_VERSION;
-    img.hdr.image_size = (uint32_t)sizeof img;
-    img.hdr.fs_size = (uint32_t)RAMFS_SIZE;
-    img.hdr.block_size = RAMFS_BLOCK_SIZE;
-    img.hdr.max_entries = RAMFS_MAX_FILES;
-    img.hdr.name_max = RAMFS_NAME_MAX;
+    uint32_t h = fnv1a(2166136261u, &m->hdr.version, offsetof(hdr_t, checksum) - offsetof(hdr_t, version));
+    return fnv1a(h, &m->t, sizeof m->t);
+}
+
+/* Stores that a reset must find in this order (no cache on a Cortex-M4: program order is enough once
+ * the compiler keeps it). */
+static void set_magic(meta_t *m, uint32_t v)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+    *(volatile uint32_t *)&m->hdr.magic = v;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Block b is referenced by the committed copy (or, older_held, by the one before it). */
+static bool held(uint32_t b) { return image.meta[cur_copy].t.fat[b] != BLK_FREE; }
+static bool older_held(uint32_t b) { return older_valid && image.meta[1 - cur_copy].t.fat[b] != BLK_FREE; }
+
+static bool owned_get(uint32_t b) { return (owned[b >> 3] & (1u << (b & 7u))) != 0; }
+static void owned_set(uint32_t b) { owned[b >> 3] |= (uint8_t)(1u << (b & 7u)); }
+
+/* Marks in owned[] the nblocks(size) blocks of the chain at first; false if that is no proper chain
+ * (a block out of range or already marked, no BLK_END right after the last one). */
+static bool mark_chain(const tables_t *t, uint16_t first, uint32_t size)
+{
+    if (size > (uint32_t)RAMFS_BLOCKS * RAMFS_BLOCK_SIZE) return false;
+    uint32_t count = nblocks(size);
+    if (count == 0) return first == BLK_NONE;
+    uint16_t b = first;
+    for (uint32_t k = 0; k < count; k++) {
+        if (b >= RAMFS_BLOCKS || owned_get(b)) return false;
+        owned_set(b);
+        if (k + 1u == count) return t->fat[b] == BLK_END;
+        b = t->fat[b];
+    }
+    return false;
+}
+
+static void count_free(void)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < RAMFS_BLOCKS; b++)
+        if (w.fat[b] == BLK_FREE && !held(b)) n++;
+    free_blocks = n;
+}
+
+static void fill_header(hdr_t *h)
+{
+    h->version = RAMFS_VERSION;
+    h->image_size = (uint32_t)sizeof image;
+    h->fs_size = (uint32_t)RAMFS_SIZE;
+    h->block_size = RAMFS_BLOCK_SIZE;
+    h->max_entries = RAMFS_MAX_FILES;
+    h->name_max = RAMFS_NAME_MAX;
+}
+
+/* Writes `w` as the next committed state into the older copy and makes it the current one. */
+static void commit(void)
+{
+    int n = 1 - cur_copy;
+    meta_t *m = &image.meta[n];
+    const meta_t *c = &image.meta[cur_copy];
+    set_magic(m, 0); /* from here until set_magic() below, image.meta[cur_copy] is the newest valid copy */
+    older_valid = false;
+    memcpy(&m->t, &w, sizeof w);
+    for (int i = 0; i < RAMFS_MAX_FILES; i++) {
+        if (!dirty[i]) continue;
+        /* being written: the committed size and chain stay until its close */
+        entry_t *e = &m->t.ent[i];
+        const entry_t *old = &c->t.ent[i];
+        if (old->type != T_FILE) {
+            e->size = 0;
+            e->first = BLK_NONE;
+            continue;
+        }
+        e->size = old->size; /* (its date changes at its close only) */
+        e->first = old->first;
+        uint16_t b = old->first;
+        for (uint32_t k = nblocks(old->size); k > 0 && b < RAMFS_BLOCKS; k--) {
+            m->t.fat[b] = c->t.fat[b];
+            b = c->t.fat[b];
+        }
+    }
+    /* blocks no file of this state references are BLK_FREE in it (the chains of files being written) */
+    memset(owned, 0, sizeof owned);
+    for (int i = 0; i < RAMFS_MAX_FILES; i++)
+        if (m->t.ent[i].type == T_FILE) (void)mark_chain(&m->t, m->t.ent[i].first, m->t.ent[i].size);
+    for (uint32_t b = 0; b < RAMFS_BLOCKS; b++)
+        if (!owned_get(b)) m->t.fat[b] = BLK_FREE;
+    fill_header(&m->hdr);
+    m->hdr.seq = seq + 1u;
+    m->hdr.checksum = meta_checksum(m);
+    set_magic(m, RAMFS_MAGIC);
+    seq++;
+    cur_copy = n;
+    older_valid = true;
+    count_free();
 }
 
 static void save(void)
 {
-    fill_header();
-    img.hdr.checksum = fnv1a(body(), body_len());
-    port_fs_save((const uint8_t *)&img, sizeof img);
+    commit();
+    port_fs_save((const uint8_t *)&image, sizeof image);
 }
-
 void ramfs_civil(uint32_t t, uint16_t *year, uint8_t *month, uint8_t *day, uint8_t *hour, uint8_t *minute,
                  uint8_t *second)
 {
@@ -124,7 +244,7 @@ static int find_child(int dir, const char *name, size_t len)
 {
     if (len > RAMFS_NAME_MAX) return -2;
     for (int i = 0; i < RAMFS_MAX_FILES; i++) {
-        const entry_t *e = &img.ent[i];
+        const entry_t *e = &w.ent[i];
         if (e->type != T_FREE && e->parent == dir && strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
             return i;
     }
@@ -140,7 +260,7 @@ static int resolve(const char *canon, int *idx)
     while (*p) {
         const char *s = p;
         while (*p && *p != '/') p++;
-        if (cur != ROOT && img.ent[cur].type != T_DIR) return RAMFS_INVALID_PATH;
+        if (cur != ROOT && w.ent[cur].type != T_DIR) return RAMFS_INVALID_PATH;
         int c = find_child(cur, s, (size_t)(p - s));
         if (c < 0) return RAMFS_NOT_FOUND;
         cur = c;
@@ -163,7 +283,7 @@ static int resolve_parent(const char *canon, int *parent, const char **name, siz
     int p;
     int st = resolve(dir, &p);
     if (st != RAMFS_SUCCESS) return st == RAMFS_NOT_FOUND ? RAMFS_INVALID_PATH : st;
-    if (p != ROOT && img.ent[p].type != T_DIR) return RAMFS_INVALID_PATH;
+    if (p != ROOT && w.ent[p].type != T_DIR) return RAMFS_INVALID_PATH;
     *parent = p;
     *name = last + 1;
     *len = strlen(last + 1);
@@ -198,29 +318,32 @@ static int lookup_file(const char *path, int *idx)
 {
     int st = lookup(path, idx);
     if (st) return st;
-    return (*idx == ROOT || img.ent[*idx].type != T_FILE) ? RAMFS_NOT_A_FILE : RAMFS_SUCCESS;
+    return (*idx == ROOT || w.ent[*idx].type != T_FILE) ? RAMFS_NOT_A_FILE : RAMFS_SUCCESS;
 }
 
 /* Frees a (closed, empty or emptied) entry and saves. */
 static void remove_entry(int i)
 {
-    memset(&img.ent[i], 0, sizeof img.ent[i]);
+    memset(&w.ent[i], 0, sizeof w.ent[i]);
     save();
 }
 
 static int free_entry(void)
 {
     for (int i = 0; i < RAMFS_MAX_FILES; i++)
-        if (img.ent[i].type == T_FREE) return i;
+        if (w.ent[i].type == T_FREE) return i;
     return -1;
 }
 
+/* A block free in `w` and not referenced by the committed copy; one the older copy does not
+ * reference either when there is such a block. */
 static uint16_t alloc_block(void)
 {
-    for (uint32_t k = 0; k < RAMFS_BLOCKS; k++) {
-        uint32_t b = (alloc_hint + k) % RAMFS_BLOCKS;
-        if (img.fat[b] == BLK_FREE) {
-            img.fat[b] = BLK_END;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = 0; k < RAMFS_BLOCKS; k++) {
+            uint32_t b = (alloc_hint + k) % RAMFS_BLOCKS;
+            if (w.fat[b] != BLK_FREE || held(b) || (pass == 0 && older_held(b))) continue;
+            w.fat[b] = BLK_END;
             free_blocks--;
             alloc_hint = (b + 1u) % RAMFS_BLOCKS;
             return (uint16_t)b;
@@ -229,30 +352,43 @@ static uint16_t alloc_block(void)
     return BLK_NONE; /* callers check free_blocks first */
 }
 
+/* Frees a chain in `w`; blocks the committed copy references become free at the next commit. */
 static void free_chain(uint16_t b)
 {
     uint32_t guard = 0;
-    while (b != BLK_END && b < RAMFS_BLOCKS && guard++ < RAMFS_BLOCKS) {
-        uint16_t next = img.fat[b];
-        img.fat[b] = BLK_FREE;
-        free_blocks++;
+    while (b < RAMFS_BLOCKS && guard++ < RAMFS_BLOCKS) {
+        uint16_t next = w.fat[b];
+        w.fat[b] = BLK_FREE;
+        if (!held(b)) free_blocks++;
         b = next;
     }
 }
 
+static void clear_working(void)
+{
+    memset(&w, 0, sizeof w);
+    for (uint32_t b = 0; b < RAMFS_BLOCKS; b++) w.fat[b] = BLK_FREE;
+    alloc_hint = 0;
+}
+
+/* An empty fs, committed in the image (copy 0, the other one invalid) but not handed to the port:
+ * nothing changed. */
 static void empty_fs(void)
 {
-    memset(&img, 0, sizeof img);
-    for (uint32_t b = 0; b < RAMFS_BLOCKS; b++) img.fat[b] = BLK_FREE;
-    free_blocks = RAMFS_BLOCKS;
-    alloc_hint = 0;
-    fill_header();
+    clear_working();
+    set_magic(&image.meta[0], 0);
+    set_magic(&image.meta[1], 0);
+    cur_copy = 1;
+    seq = 0;
+    commit();
+    older_valid = false;
 }
 
 static void reset_open_state(void)
 {
     memset(readers, 0, sizeof readers);
     memset(writer, 0, sizeof writer);
+    memset(dirty, 0, sizeof dirty);
     fs_gen++;
     if (fs_gen == 0) fs_gen = 1;
 }
@@ -271,85 +407,85 @@ static bool valid_name(const char *n)
     return true;
 }
 
-static bool image_valid(void)
+static bool tables_valid(const tables_t *t)
 {
-    const hdr_t *h = &img.hdr;
-    if (h->magic != RAMFS_MAGIC || h->version != RAMFS_VERSION || h->image_size != sizeof img ||
-        h->fs_size != (uint32_t)RAMFS_SIZE || h->block_size != RAMFS_BLOCK_SIZE ||
-        h->max_entries != RAMFS_MAX_FILES || h->name_max != RAMFS_NAME_MAX)
-        return false;
-    if (h->checksum != fnv1a(body(), body_len())) return false;
     memset(owned, 0, sizeof owned);
     for (int i = 0; i < RAMFS_MAX_FILES; i++) {
-        const entry_t *e = &img.ent[i];
+        const entry_t *e = &t->ent[i];
         if (e->type == T_FREE) continue;
         if (e->type != T_FILE && e->type != T_DIR) return false;
         if (!valid_name(e->name)) return false;
-        if (e->parent != ROOT && (e->parent < 0 || e->parent >= RAMFS_MAX_FILES || img.ent[e->parent].type != T_DIR))
+        if (e->parent != ROOT && (e->parent < 0 || e->parent >= RAMFS_MAX_FILES || t->ent[e->parent].type != T_DIR))
             return false;
         /* the parent chain must reach the root */
         int p = e->parent, steps = 0;
-        while (p != ROOT && steps++ <= RAMFS_MAX_FILES) p = img.ent[p].parent;
+        while (p != ROOT && steps++ <= RAMFS_MAX_FILES) p = t->ent[p].parent;
         if (p != ROOT) return false;
         for (int j = 0; j < i; j++)
-            if (img.ent[j].type != T_FREE && img.ent[j].parent == e->parent && strcmp(img.ent[j].name, e->name) == 0)
+            if (t->ent[j].type != T_FREE && t->ent[j].parent == e->parent && strcmp(t->ent[j].name, e->name) == 0)
                 return false;
         if (e->type == T_DIR) {
             if (e->size != 0 || e->first != BLK_NONE) return false;
             continue;
         }
-        uint32_t count = nblocks(e->size);
-        if (e->size > (uint32_t)RAMFS_BLOCKS * RAMFS_BLOCK_SIZE) return false;
-        uint16_t b = e->first;
-        if (count == 0 && b != BLK_NONE) return false;
-        for (uint32_t k = 0; k < count; k++) {
-            if (b >= RAMFS_BLOCKS || (owned[b >> 3] & (1u << (b & 7)))) return false;
-            owned[b >> 3] |= (uint8_t)(1u << (b & 7));
-            uint16_t next = img.fat[b];
-            if (k + 1 == count) {
-                if (next != BLK_END) return false;
-            } else if (next == BLK_FREE || next == BLK_END) {
-                return false;
-            }
-            b = next;
-        }
+        if (!mark_chain(t, e->first, e->size)) return false;
     }
-    uint32_t nfree = 0;
-    for (uint32_t b = 0; b < RAMFS_BLOCKS; b++) {
-        bool own = (owned[b >> 3] & (1u << (b & 7))) != 0;
-        if (!own && img.fat[b] != BLK_FREE) return false;
-        if (!own) nfree++;
-    }
-    free_blocks = nfree;
-    alloc_hint = 0;
+    for (uint32_t b = 0; b < RAMFS_BLOCKS; b++)
+        if (!owned_get(b) && t->fat[b] != BLK_FREE) return false;
     return true;
+}
+
+static bool copy_valid(int k)
+{
+    const meta_t *m = &image.meta[k];
+    const hdr_t *h = &m->hdr;
+    if (h->magic != RAMFS_MAGIC || h->version != RAMFS_VERSION || h->image_size != sizeof image ||
+        h->fs_size != (uint32_t)RAMFS_SIZE || h->block_size != RAMFS_BLOCK_SIZE ||
+        h->max_entries != RAMFS_MAX_FILES || h->name_max != RAMFS_NAME_MAX)
+        return false;
+    if (h->checksum != meta_checksum(m)) return false;
+    return tables_valid(&m->t);
 }
 
 void ramfs_init(void)
 {
     reset_open_state();
-    size_t n = port_fs_load((uint8_t *)&img, sizeof img);
+    image_copies = 0;
+    size_t n = port_fs_load((uint8_t *)&image, sizeof image);
     if (n == 0) {
         image_status = RAMFS_IMAGE_NONE;
         empty_fs();
         return;
     }
-    if (n == sizeof img && image_valid()) {
-        image_status = RAMFS_IMAGE_LOADED;
+    bool ok0 = n == sizeof image && copy_valid(0);
+    bool ok1 = n == sizeof image && copy_valid(1);
+    if (!ok0 && !ok1) {
+        image_status = RAMFS_IMAGE_CORRUPT;
+        empty_fs();
         return;
     }
-    image_status = RAMFS_IMAGE_CORRUPT;
-    empty_fs();
+    if (ok0 && ok1)
+        cur_copy = (int32_t)(image.meta[1].hdr.seq - image.meta[0].hdr.seq) > 0 ? 1 : 0;
+    else
+        cur_copy = ok1 ? 1 : 0;
+    older_valid = ok0 && ok1;
+    seq = image.meta[cur_copy].hdr.seq;
+    memcpy(&w, &image.meta[cur_copy].t, sizeof w);
+    alloc_hint = 0;
+    count_free();
+    image_copies = (ok0 ? 1 : 0) + (ok1 ? 1 : 0);
+    image_status = RAMFS_IMAGE_LOADED;
 }
 
 void ramfs_format(void)
 {
     reset_open_state();
-    empty_fs();
+    clear_working();
     save();
 }
 
 int ramfs_image_status(void) { return image_status; }
+int ramfs_image_copies(void) { return image_copies; }
 
 /* ---------------------------------------------------------------- paths */
 
@@ -420,7 +556,7 @@ static int create_entry(const char *path, uint8_t type)
     if (st) return st;
     int i = free_entry();
     if (i < 0) return RAMFS_NO_MORE_SPACE;
-    entry_t *e = &img.ent[i];
+    entry_t *e = &w.ent[i];
     memset(e, 0, sizeof *e);
     e->type = type;
     e->attr = type == T_DIR ? RAMFS_ATTR_DIRECTORY : 0;
@@ -451,7 +587,7 @@ void ramfs_file_clear(ramfs_file *f)
 /* A handle is usable only while its fs generation is current (ramfs_format invalidates all). */
 static bool open_ok(const ramfs_file *f)
 {
-    return f && f->gen == fs_gen && f->entry >= 0 && f->entry < RAMFS_MAX_FILES && img.ent[f->entry].type == T_FILE;
+    return f && f->gen == fs_gen && f->entry >= 0 && f->entry < RAMFS_MAX_FILES && w.ent[f->entry].type == T_FILE;
 }
 
 int ramfs_file_open(ramfs_file *f, const char *path, int mode)
@@ -462,7 +598,7 @@ int ramfs_file_open(ramfs_file *f, const char *path, int mode)
     int st = lookup_file(path, &i);
     if (st) return st;
     if (mode == RAMFS_OPEN_FOR_WRITE) {
-        if (img.ent[i].attr & RAMFS_ATTR_READ_ONLY) return RAMFS_WRITE_PROTECT;
+        if (w.ent[i].attr & RAMFS_ATTR_READ_ONLY) return RAMFS_WRITE_PROTECT;
         if (writer[i] || readers[i]) return RAMFS_ACCESS_ERROR;
         writer[i] = 1;
     } else {
@@ -496,11 +632,11 @@ static uint16_t locate(ramfs_file *f, uint32_t bi)
         b = f->blk;
         at = f->blk_index;
     } else {
-        b = img.ent[f->entry].first;
+        b = w.ent[f->entry].first;
         at = 0;
     }
     while (at < bi && b < RAMFS_BLOCKS) {
-        b = img.fat[b];
+        b = w.fat[b];
         at++;
     }
     if (b >= RAMFS_BLOCKS) return BLK_NONE;
@@ -509,13 +645,13 @@ static uint16_t locate(ramfs_file *f, uint32_t bi)
     return b;
 }
 
-uint32_t ramfs_file_size(const ramfs_file *f) { return open_ok(f) ? img.ent[f->entry].size : 0; }
+uint32_t ramfs_file_size(const ramfs_file *f) { return open_ok(f) ? w.ent[f->entry].size : 0; }
 
 int ramfs_file_read(ramfs_file *f, void *buf, uint32_t req, uint32_t *actual)
 {
     *actual = 0;
     if (!open_ok(f)) return RAMFS_NOT_OPEN;
-    const entry_t *e = &img.ent[f->entry];
+    const entry_t *e = &w.ent[f->entry];
     if (f->pos >= e->size) return RAMFS_END_OF_FILE;
     uint32_t left = e->size - f->pos;
     if (req > left) req = left;
@@ -526,7 +662,7 @@ int ramfs_file_read(ramfs_file *f, void *buf, uint32_t req, uint32_t *actual)
         uint32_t off = f->pos % RAMFS_BLOCK_SIZE;
         uint32_t n = RAMFS_BLOCK_SIZE - off;
         if (n > req) n = req;
-        memcpy(out, &img.data[b][off], n);
+        memcpy(out, &image.data[b][off], n);
         out += n;
         f->pos += n;
         *actual += n;
@@ -540,46 +676,80 @@ int ramfs_file_write(ramfs_file *f, const void *buf, uint32_t n)
     if (!open_ok(f)) return RAMFS_NOT_OPEN;
     if (f->mode != RAMFS_OPEN_FOR_WRITE) return RAMFS_ACCESS_ERROR;
     if (n == 0) return RAMFS_SUCCESS;
-    entry_t *e = &img.ent[f->entry];
+    int i = f->entry;
+    entry_t *e = &w.ent[i];
     uint32_t cap = (uint32_t)RAMFS_BLOCKS * RAMFS_BLOCK_SIZE;
     if (f->pos > cap || n > cap - f->pos) return RAMFS_NO_MORE_SPACE;
     uint32_t end = f->pos + n;
     uint32_t have = nblocks(e->size), need = nblocks(end);
-    if (need > have) {
-        uint32_t extra = need - have;
-        if (extra > free_blocks) return RAMFS_NO_MORE_SPACE;
+    uint32_t first_bi = f->pos / RAMFS_BLOCK_SIZE;
+    /* existing blocks the committed copy references are copied before they change: count them too */
+    uint32_t copies = 0;
+    if (first_bi < have) {
+        uint32_t last_bi = (end - 1u) / RAMFS_BLOCK_SIZE;
+        if (last_bi >= have) last_bi = have - 1u;
+        uint16_t b = locate(f, first_bi);
+        for (uint32_t bi = first_bi; bi <= last_bi && b < RAMFS_BLOCKS; bi++) {
+            if (held(b)) copies++;
+            b = w.fat[b];
+        }
+    }
+    uint32_t extra = need > have ? need - have : 0u;
+    if (extra + copies > free_blocks) return RAMFS_NO_MORE_SPACE;
+    if (extra) {
         uint16_t last = have ? locate(f, have - 1u) : BLK_NONE;
         for (uint32_t k = 0; k < extra; k++) {
             uint16_t nb = alloc_block();
             if (last == BLK_NONE)
                 e->first = nb;
             else
-                img.fat[last] = nb;
+                w.fat[last] = nb;
             last = nb;
         }
     }
+    f->written = 1;
+    dirty[i] = 1;
+    /* link: where the number of the block at index bi is kept (the entry, or the previous block) */
+    uint16_t *link = &e->first;
+    if (first_bi > 0) {
+        uint16_t prev = locate(f, first_bi - 1u);
+        if (prev == BLK_NONE) return RAMFS_NO_MORE_SPACE; /* cannot happen on a valid chain */
+        link = &w.fat[prev];
+    }
+    f->blk = BLK_NONE; /* blocks may be replaced below */
     const uint8_t *in = (const uint8_t *)buf;
-    uint32_t left = n;
+    uint32_t left = n, bi = first_bi;
     while (left) {
-        uint16_t b = locate(f, f->pos / RAMFS_BLOCK_SIZE);
-        if (b == BLK_NONE) return RAMFS_NO_MORE_SPACE; /* cannot happen: blocks were reserved above */
+        uint16_t b = *link;
+        if (b >= RAMFS_BLOCKS) return RAMFS_NO_MORE_SPACE; /* cannot happen: blocks were reserved above */
         uint32_t off = f->pos % RAMFS_BLOCK_SIZE;
         uint32_t k = RAMFS_BLOCK_SIZE - off;
         if (k > left) k = left;
-        memcpy(&img.data[b][off], in, k);
+        if (held(b)) { /* copy-on-write */
+            uint16_t nb = alloc_block();
+            if (nb == BLK_NONE) return RAMFS_NO_MORE_SPACE; /* cannot happen: counted above */
+            if (k < RAMFS_BLOCK_SIZE) memcpy(image.data[nb], image.data[b], RAMFS_BLOCK_SIZE);
+            w.fat[nb] = w.fat[b];
+            w.fat[b] = BLK_FREE; /* the committed copy's until the next commit: not counted free */
+            *link = nb;
+            b = nb;
+        }
+        memcpy(&image.data[b][off], in, k);
         in += k;
         f->pos += k;
         left -= k;
         if (f->pos > e->size) e->size = f->pos;
+        f->blk = b;
+        f->blk_index = bi++;
+        link = &w.fat[b];
     }
-    f->written = 1;
     return RAMFS_SUCCESS;
 }
 
 int ramfs_file_seek(ramfs_file *f, uint32_t offset)
 {
     if (!open_ok(f)) return RAMFS_NOT_OPEN;
-    uint32_t size = img.ent[f->entry].size;
+    uint32_t size = w.ent[f->entry].size;
     f->pos = offset > size ? size : offset;
     return RAMFS_SUCCESS;
 }
@@ -588,7 +758,7 @@ int ramfs_file_truncate(ramfs_file *f, uint32_t size)
 {
     if (!open_ok(f)) return RAMFS_NOT_OPEN;
     if (f->mode != RAMFS_OPEN_FOR_WRITE) return RAMFS_ACCESS_ERROR;
-    entry_t *e = &img.ent[f->entry];
+    entry_t *e = &w.ent[f->entry];
     if (size >= e->size) return RAMFS_SUCCESS;
     uint32_t keep = nblocks(size);
     f->blk = BLK_NONE;
@@ -598,14 +768,15 @@ int ramfs_file_truncate(ramfs_file *f, uint32_t size)
     } else {
         uint16_t last = locate(f, keep - 1u);
         if (last != BLK_NONE) {
-            free_chain(img.fat[last]);
-            img.fat[last] = BLK_END;
+            free_chain(w.fat[last]);
+            w.fat[last] = BLK_END;
         }
     }
     e->size = size;
     if (f->pos > size) f->pos = size;
     f->blk = BLK_NONE;
     f->written = 1;
+    dirty[f->entry] = 1;
     return RAMFS_SUCCESS;
 }
 
@@ -618,11 +789,12 @@ int ramfs_file_close(ramfs_file *f)
     }
     int i = f->entry;
     bool changed = false;
-    if (img.ent[i].type == T_FILE) {
+    if (w.ent[i].type == T_FILE) {
         if (f->mode == RAMFS_OPEN_FOR_WRITE) {
             writer[i] = 0;
+            dirty[i] = 0; /* committed now, with its close */
             if (f->written) {
-                stamp(&img.ent[i]);
+                stamp(&w.ent[i]);
                 changed = true;
             }
         } else if (readers[i]) {
@@ -640,8 +812,8 @@ int ramfs_file_delete(const char *path)
     int st = lookup_file(path, &i);
     if (st) return st;
     if (readers[i] || writer[i]) return RAMFS_ACCESS_ERROR;
-    if (img.ent[i].attr & RAMFS_ATTR_READ_ONLY) return RAMFS_WRITE_PROTECT;
-    if (img.ent[i].first != BLK_NONE) free_chain(img.ent[i].first);
+    if (w.ent[i].attr & RAMFS_ATTR_READ_ONLY) return RAMFS_WRITE_PROTECT;
+    if (w.ent[i].first != BLK_NONE) free_chain(w.ent[i].first);
     remove_entry(i);
     return RAMFS_SUCCESS;
 }
@@ -651,7 +823,7 @@ static bool is_ancestor(int anc, int node)
     int steps = 0;
     while (node != ROOT && steps++ <= RAMFS_MAX_FILES) {
         if (node == anc) return true;
-        node = img.ent[node].parent;
+        node = w.ent[node].parent;
     }
     return false;
 }
@@ -667,14 +839,14 @@ static int rename_entry(const char *from, const char *to, uint8_t type)
     st = resolve(a, &i);
     if (st) return st;
     if (i == ROOT) return RAMFS_ACCESS_ERROR;
-    if (img.ent[i].type != type) return type == T_FILE ? RAMFS_NOT_A_FILE : RAMFS_NOT_DIRECTORY;
+    if (w.ent[i].type != type) return type == T_FILE ? RAMFS_NOT_A_FILE : RAMFS_NOT_DIRECTORY;
     int parent;
     const char *name;
     size_t len;
     st = new_place(b, &parent, &name, &len);
     if (st) return st;
     if (type == T_DIR && parent != ROOT && is_ancestor(i, parent)) return RAMFS_INVALID_PATH;
-    entry_t *e = &img.ent[i];
+    entry_t *e = &w.ent[i];
     e->parent = (int16_t)parent;
     memset(e->name, 0, sizeof e->name);
     memcpy(e->name, name, len);
@@ -691,9 +863,9 @@ int ramfs_dir_delete(const char *path)
     int st = lookup(path, &i);
     if (st) return st;
     if (i == ROOT) return RAMFS_ACCESS_ERROR;
-    if (img.ent[i].type != T_DIR) return RAMFS_NOT_DIRECTORY;
+    if (w.ent[i].type != T_DIR) return RAMFS_NOT_DIRECTORY;
     for (int k = 0; k < RAMFS_MAX_FILES; k++)
-        if (img.ent[k].type != T_FREE && img.ent[k].parent == i) return RAMFS_DIR_NOT_EMPTY;
+        if (w.ent[k].type != T_FREE && w.ent[k].parent == i) return RAMFS_DIR_NOT_EMPTY;
     remove_entry(i);
     return RAMFS_SUCCESS;
 }
@@ -703,7 +875,7 @@ int ramfs_dir_exists(const char *path)
     int i;
     int st = lookup(path, &i);
     if (st) return st;
-    return (i == ROOT || img.ent[i].type == T_DIR) ? RAMFS_SUCCESS : RAMFS_NOT_DIRECTORY;
+    return (i == ROOT || w.ent[i].type == T_DIR) ? RAMFS_SUCCESS : RAMFS_NOT_DIRECTORY;
 }
 
 static void fill_info(const entry_t *e, const char *name, ramfs_info *info)
@@ -727,7 +899,7 @@ int ramfs_attributes_read(const char *path, uint8_t *attr)
     int i;
     int st = lookup(path, &i);
     if (st) return st;
-    *attr = i == ROOT ? RAMFS_ATTR_DIRECTORY : img.ent[i].attr;
+    *attr = i == ROOT ? RAMFS_ATTR_DIRECTORY : w.ent[i].attr;
     return RAMFS_SUCCESS;
 }
 
@@ -736,7 +908,7 @@ int ramfs_attributes_set(const char *path, uint8_t attr)
     int i;
     int st = lookup_file(path, &i);
     if (st) return st;
-    img.ent[i].attr = (uint8_t)((img.ent[i].attr & ~RAMFS_ATTR_READ_ONLY) | (attr & RAMFS_ATTR_READ_ONLY));
+    w.ent[i].attr = (uint8_t)((w.ent[i].attr & ~RAMFS_ATTR_READ_ONLY) | (attr & RAMFS_ATTR_READ_ONLY));
     save();
     return RAMFS_SUCCESS;
 }
@@ -747,7 +919,7 @@ int ramfs_info_get(const char *path, ramfs_info *info)
     int st = lookup(path, &i);
     if (st) return st;
     if (i == ROOT) return RAMFS_NOT_FOUND;
-    fill_info(&img.ent[i], img.ent[i].name, info);
+    fill_info(&w.ent[i], w.ent[i].name, info);
     return RAMFS_SUCCESS;
 }
 
@@ -759,7 +931,7 @@ int ramfs_dir_first(ramfs_dir *d, const char *path, ramfs_info *info)
     int i;
     int st = lookup(path, &i);
     if (st) return st;
-    if (i != ROOT && img.ent[i].type != T_DIR) return RAMFS_NOT_DIRECTORY;
+    if (i != ROOT && w.ent[i].type != T_DIR) return RAMFS_NOT_DIRECTORY;
     d->dir = (int16_t)i;
     d->next = 0;
     d->dots = i == ROOT ? 2 : 0;
@@ -768,18 +940,18 @@ int ramfs_dir_first(ramfs_dir *d, const char *path, ramfs_info *info)
 
 int ramfs_dir_next(ramfs_dir *d, ramfs_info *info)
 {
-    if (d->dir != ROOT && (d->dir < 0 || d->dir >= RAMFS_MAX_FILES || img.ent[d->dir].type != T_DIR))
+    if (d->dir != ROOT && (d->dir < 0 || d->dir >= RAMFS_MAX_FILES || w.ent[d->dir].type != T_DIR))
         return RAMFS_NO_MORE_ENTRIES; /* the directory went away under the iterator */
     if (d->dots < 2) {
-        const entry_t *self = &img.ent[d->dir];
-        const entry_t *up = self->parent == ROOT ? self : &img.ent[self->parent];
+        const entry_t *self = &w.ent[d->dir];
+        const entry_t *up = self->parent == ROOT ? self : &w.ent[self->parent];
         fill_info(d->dots == 0 ? self : up, d->dots == 0 ? "." : "..", info);
         info->attr = RAMFS_ATTR_DIRECTORY;
         d->dots++;
         return RAMFS_SUCCESS;
     }
     while (d->next >= 0 && d->next < RAMFS_MAX_FILES) {
-        const entry_t *e = &img.ent[d->next++];
+        const entry_t *e = &w.ent[d->next++];
         if (e->type != T_FREE && e->parent == d->dir) {
             fill_info(e, e->name, info);
             return RAMFS_SUCCESS;
@@ -792,24 +964,24 @@ bool ramfs_walk(int *cursor, char *path, size_t cap, ramfs_info *info)
 {
     while (*cursor >= 0 && *cursor < RAMFS_MAX_FILES) {
         int i = (*cursor)++;
-        const entry_t *e = &img.ent[i];
+        const entry_t *e = &w.ent[i];
         if (e->type == T_FREE) continue;
         int chain[RAMFS_MAX_FILES < 64 ? RAMFS_MAX_FILES : 64];
         int depth = 0, node = i;
         while (node != ROOT && depth < (int)(sizeof chain / sizeof chain[0])) {
             chain[depth++] = node;
-            node = img.ent[node].parent;
+            node = w.ent[node].parent;
         }
         size_t len = 0;
         bool fits = true;
         for (int k = depth - 1; k >= 0 && fits; k--) {
-            size_t n = strlen(img.ent[chain[k]].name);
+            size_t n = strlen(w.ent[chain[k]].name);
             if (len + 1 + n + 1 > cap) {
                 fits = false;
                 break;
             }
             path[len++] = '/';
-            memcpy(path + len, img.ent[chain[k]].name, n);
+            memcpy(path + len, w.ent[chain[k]].name, n);
             len += n;
         }
         if (cap) path[fits ? len : 0] = '\0';
@@ -825,6 +997,6 @@ uint32_t ramfs_entries_used(void)
 {
     uint32_t n = 0;
     for (int i = 0; i < RAMFS_MAX_FILES; i++)
-        if (img.ent[i].type != T_FREE) n++;
+        if (w.ent[i].type != T_FREE) n++;
     return n;
 }

@@ -5,10 +5,19 @@
  *
  * Paths are absolute ("/a/b"), '/' or '\' separated; ramfs_path_join() turns a session's CWD plus
  * an FTP argument into one. Names are case-sensitive (unlike FAT). The whole fs lives in one
- * static image (header with magic/version/geometry/checksum, entry table, block chain table, data)
- * that is handed to port_fs_save() after every completed change (create, delete, rename,
- * directory create/delete, close of a file opened for write) and taken from port_fs_load() by
- * ramfs_init(); a missing, foreign or corrupt image gives an empty fs. */
+ * static image (two metadata copies, each an entry table and a block chain table behind a header
+ * with magic/version/geometry/sequence number/checksum, then the data blocks) that is handed to
+ * port_fs_save() after every completed change (create, delete, rename, directory create/delete,
+ * attributes, close of a file written to) and taken from port_fs_load() by ramfs_init().
+ *
+ * Reset safety: the image a reset finds at any moment, even in the middle of a ramfs call, loads as
+ * the state of the last completed change. File data goes only to blocks the committed metadata
+ * does not reference (copy-on-write), a change is committed by writing the older metadata copy and
+ * validating it last, and a file open for writing keeps its committed content until its close
+ * (a STOR cut by a reset leaves the file absent or as it was). ramfs_init() takes the newest valid
+ * copy; a missing image, or one with no valid copy, gives an empty fs (RAMFS_IMAGE_NONE /
+ * RAMFS_IMAGE_CORRUPT). Cost: a rewrite needs room for the new data while the old stays
+ * referenced, until its close. */
 #ifndef HILFTP_RAMFS_H
 #define HILFTP_RAMFS_H
 
@@ -30,6 +39,11 @@
 #endif
 #ifndef RAMFS_PATH_MAX
 #define RAMFS_PATH_MAX 256 /* bytes of an absolute path, with the NUL */
+#endif
+/* Storage attribute of the fs image, e.g. a section that the port's reset leaves alone so that the
+ * files survive it (ports/stm32f4 builds with a section attribute for .noinit). Default: none. */
+#ifndef RAMFS_IMAGE_ATTR
+#define RAMFS_IMAGE_ATTR
 #endif
 /* Timestamps: RAMFS_EPOCH (Unix seconds, default 2025-01-01 00:00 UTC) + uptime. No RTC. */
 #ifndef RAMFS_EPOCH
@@ -99,6 +113,8 @@ typedef struct {
 void ramfs_init(void);   /* load the persisted image or start empty */
 void ramfs_format(void); /* empty fs (open handles become invalid), saved */
 int ramfs_image_status(void);
+/* Valid metadata copies ramfs_init() found (0, 1 or 2; 1: the other was cut by a reset or damaged). */
+int ramfs_image_copies(void);
 
 /* cwd + arg -> canonical absolute path ("/", "/a/b"); '.', '..', '\', repeated separators handled;
  * arg_len bytes of arg are used (arg need not be NUL-terminated). RAMFS_INVALID_PATH if too long

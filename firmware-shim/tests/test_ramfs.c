@@ -1,10 +1,45 @@
-/* test_ramfs.c - the RAM file system: files, directories, listing, full fs, persistence. */
+/* test_ramfs.c - the RAM file system: files, directories, listing, full fs, persistence, and the
+ * image a reset finds at any moment (test_reset_at_every_step, test_damaged_copies). */
 #include <string.h>
 
 #include "fake_port.h"
 #include "files.h"
+#include "port.h"
 #include "ramfs.h"
 #include "test.h"
+
+/* The port as on the STM32: the image a reset finds is the RAM fs image itself, wherever the last
+ * call left it. These replace the fake port's (weak) ones, doing what they do (fake_fs is the
+ * "flash") and remembering where the image lives, so a test can copy it at any moment. */
+static const uint8_t *live;
+static size_t live_len;
+
+size_t port_fs_load(uint8_t *image, size_t cap)
+{
+    live = image;
+    live_len = cap;
+    size_t n = fake_fs_len < cap ? fake_fs_len : cap;
+    memcpy(image, fake_fs, n);
+    return n;
+}
+
+void port_fs_save(const uint8_t *image, size_t n)
+{
+    live = image;
+    live_len = n;
+    if (n > sizeof fake_fs) n = sizeof fake_fs;
+    memcpy(fake_fs, image, n);
+    fake_fs_len = n;
+    fake_fs_saves++;
+}
+
+/* A reset that finds `image`: the port hands it back and the fs starts from it. */
+static void reset_with(const uint8_t *image, size_t n)
+{
+    memcpy(fake_fs, image, n);
+    fake_fs_len = n;
+    ramfs_init();
+}
 
 static void test_paths(void)
 {
@@ -260,6 +295,25 @@ static void test_full_fs(void)
     }
     CHECK_EQ(made, RAMFS_MAX_FILES);
     CHECK_EQ(ramfs_dir_create("/dir"), RAMFS_NO_MORE_SPACE);
+    /* overwriting saved data takes new blocks until the close (copy-on-write): all or nothing too */
+    t_fresh_fs();
+    uint32_t bs = RAMFS_BLOCK_SIZE;
+    CHECK_EQ(t_write_file("/f", big, ramfs_capacity() - 2u * bs), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_open(&f, "/f", RAMFS_OPEN_FOR_WRITE), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_seek(&f, bs / 2u), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_write(&f, big + 7, 2u * bs), RAMFS_NO_MORE_SPACE); /* touches 3 saved blocks */
+    CHECK_EQ(ramfs_free_bytes(), 2u * bs);
+    CHECK_EQ(ramfs_file_write(&f, big + 7, bs), RAMFS_SUCCESS); /* 2 */
+    CHECK_EQ(ramfs_free_bytes(), 0);
+    CHECK_EQ(ramfs_file_write(&f, big + 7 + bs, 1), RAMFS_SUCCESS); /* a block already copied */
+    CHECK_EQ(ramfs_file_seek(&f, 2u * bs + 10u), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_write(&f, big + 7, 1), RAMFS_NO_MORE_SPACE); /* one more saved block */
+    ramfs_file_close(&f);
+    CHECK_EQ(ramfs_free_bytes(), 2u * bs);
+    CHECK_EQ(t_read_file("/f", back, sizeof back), ramfs_capacity() - 2u * bs);
+    CHECK_MEM(back, big, bs / 2u);
+    CHECK_MEM(back + bs / 2u, big + 7, bs + 1u);
+    CHECK_MEM(back + bs / 2u + bs + 1u, big + bs / 2u + bs + 1u, ramfs_capacity() - 2u * bs - bs / 2u - bs - 1u);
 }
 
 static void test_persistence(void)
@@ -288,27 +342,19 @@ static void test_persistence(void)
     CHECK_MEM(back, data, sizeof data);
     uint32_t free_loaded = ramfs_free_bytes();
     CHECK_EQ(free_loaded, ramfs_capacity() - 1536);
-    /* a flipped byte anywhere -> corrupt -> empty */
+    CHECK_EQ(ramfs_image_copies(), 2);
+    /* wrong size: corrupt -> empty (damaged metadata copies: test_damaged_copies) */
     size_t len = fake_fs_len;
-    fake_fs[len / 2] ^= 0x40;
-    ramfs_init();
-    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_CORRUPT);
-    CHECK_EQ(ramfs_entries_used(), 0);
-    CHECK_EQ(ramfs_free_bytes(), ramfs_capacity());
-    fake_fs[len / 2] ^= 0x40;
-    ramfs_init();
-    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
-    /* wrong magic, wrong size */
-    fake_fs[0] ^= 1;
-    ramfs_init();
-    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_CORRUPT);
-    fake_fs[0] ^= 1;
     fake_fs_len = len - 1;
     ramfs_init();
     CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_CORRUPT);
+    CHECK_EQ(ramfs_image_copies(), 0);
+    CHECK_EQ(ramfs_entries_used(), 0);
+    CHECK_EQ(ramfs_free_bytes(), ramfs_capacity());
     fake_fs_len = len;
     ramfs_init();
     CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
+    CHECK_EQ(t_read_file("/keep/d.bin", back, sizeof back), sizeof data);
     /* format empties and saves; stale handles are refused */
     CHECK_EQ(ramfs_file_open(&f, "/keep/d.bin", RAMFS_OPEN_FOR_READ), RAMFS_SUCCESS);
     ramfs_format();
@@ -320,6 +366,479 @@ static void test_persistence(void)
     CHECK_EQ(ramfs_entries_used(), 0);
 }
 
+/* ---------------------------------------------------------------- reset at any moment */
+
+/* What the fs must hold: the entries of the last completed change, with content and date. */
+#define M_MAX 12
+#define M_DATA 24576
+typedef struct {
+    char path[48];
+    bool dir, ro;
+    uint32_t size;
+    uint32_t stamped_ms; /* fake_now when the entry was created or last closed after a write */
+    uint8_t data[M_DATA];
+} m_entry;
+typedef struct {
+    int n;
+    m_entry e[M_MAX];
+} model_t;
+
+/* A file open for writing: what it holds before its close (committed at the close only). */
+typedef struct {
+    bool open, written;
+    char path[48];
+    uint32_t pos, size;
+    uint8_t data[M_DATA];
+    ramfs_file f;
+} pending_t;
+
+static model_t model, m_pre, m_post;
+static pending_t pend[2];
+
+static int m_find(const char *path)
+{
+    for (int i = 0; i < model.n; i++)
+        if (strcmp(model.e[i].path, path) == 0) return i;
+    return -1;
+}
+
+static void m_add(const char *path, bool dir)
+{
+    if (model.n >= M_MAX) {
+        CHECK(false);
+        return;
+    }
+    m_entry *e = &model.e[model.n++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->path, sizeof e->path, "%s", path);
+    e->dir = dir;
+    e->stamped_ms = fake_now;
+}
+
+static void m_remove(const char *path)
+{
+    int i = m_find(path);
+    if (i < 0) return;
+    model.e[i] = model.e[model.n - 1];
+    model.n--;
+}
+
+/* Renames path and, for a directory, everything under it (and the open files' paths with them). */
+static void rename_path(char *p, size_t cap, const char *from, const char *to)
+{
+    size_t fl = strlen(from);
+    if (strncmp(p, from, fl) != 0 || (p[fl] != '\0' && p[fl] != '/')) return;
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%s%s", to, p + fl);
+    snprintf(p, cap, "%s", tmp);
+}
+
+static void m_rename(const char *from, const char *to)
+{
+    for (int i = 0; i < model.n; i++) rename_path(model.e[i].path, sizeof model.e[i].path, from, to);
+    for (int h = 0; h < 2; h++) rename_path(pend[h].path, sizeof pend[h].path, from, to);
+}
+
+/* Deterministic content: byte at file offset pos of the data written with seed. */
+static uint8_t gen(uint32_t seed, uint32_t pos) { return (uint8_t)(seed * 131u + pos * 7u + (pos >> 8) * 3u); }
+
+enum { MKDIR, CREATE, OPENW, WRITE, SEEK, TRUNC, CLOSE, REWRITE, RENAME, DRENAME, DELETE, RMDIR, SET_RO, FORMAT };
+typedef struct {
+    int kind;
+    int h;          /* handle: pend[h] */
+    const char *a, *b;
+    uint32_t n;     /* bytes to write, seek offset, truncate size */
+} op_t;
+
+/* One ramfs call each: creates, writes in chunks, a commit (MKD) and a rename while a file is being
+ * written, overwrite in the middle (copy-on-write), append, truncate, rewrite of an existing and of a
+ * missing file, renames, read-only, deletes, rmdir, single big writes, format. */
+static const op_t ops[] = {
+    {MKDIR, 0, "/d", NULL, 0},
+    {CREATE, 0, "/d/a.bin", NULL, 0},
+    {OPENW, 0, "/d/a.bin", NULL, 0},
+    {WRITE, 0, NULL, NULL, 700},
+    {WRITE, 0, NULL, NULL, 700},
+    {MKDIR, 0, "/e", NULL, 0},
+    {WRITE, 0, NULL, NULL, 700},
+    {WRITE, 0, NULL, NULL, 700},
+    {RENAME, 0, "/d/a.bin", "/d/b.bin", 0},
+    {WRITE, 0, NULL, NULL, 700},
+    {WRITE, 0, NULL, NULL, 212},
+    {CLOSE, 0, NULL, NULL, 0},
+    {CREATE, 0, "/x.txt", NULL, 0},
+    {OPENW, 1, "/x.txt", NULL, 0},
+    {WRITE, 1, NULL, NULL, 11},
+    {WRITE, 1, NULL, NULL, 11},
+    {CLOSE, 1, NULL, NULL, 0},
+    {OPENW, 0, "/d/b.bin", NULL, 0},
+    {SEEK, 0, NULL, NULL, 1000},
+    {WRITE, 0, NULL, NULL, 300},
+    {SEEK, 0, NULL, NULL, 100000},
+    {WRITE, 0, NULL, NULL, 900},
+    {TRUNC, 0, NULL, NULL, 2500},
+    {MKDIR, 0, "/m1", NULL, 0},
+    {WRITE, 0, NULL, NULL, 100},
+    {REWRITE, 1, "/x.txt", NULL, 0},
+    {MKDIR, 0, "/m2", NULL, 0},
+    {WRITE, 1, NULL, NULL, 1000},
+    {CLOSE, 0, NULL, NULL, 0},
+    {WRITE, 1, NULL, NULL, 1000},
+    {CLOSE, 1, NULL, NULL, 0},
+    {REWRITE, 1, "/new.txt", NULL, 0},
+    {WRITE, 1, NULL, NULL, 100},
+    {CLOSE, 1, NULL, NULL, 0},
+    {RENAME, 0, "/x.txt", "/e/y.txt", 0},
+    {SET_RO, 0, "/e/y.txt", NULL, 0},
+    {DELETE, 0, "/d/b.bin", NULL, 0},
+    {DRENAME, 0, "/e", "/f", 0},
+    {RMDIR, 0, "/d", NULL, 0},
+    {CREATE, 0, "/big", NULL, 0},
+    {OPENW, 0, "/big", NULL, 0},
+    {WRITE, 0, NULL, NULL, 20000},
+    {CLOSE, 0, NULL, NULL, 0},
+    {REWRITE, 0, "/big", NULL, 0},
+    {WRITE, 0, NULL, NULL, 20000},
+    {CLOSE, 0, NULL, NULL, 0},
+    {DELETE, 0, "/new.txt", NULL, 0},
+    {FORMAT, 0, NULL, NULL, 0},
+};
+#define N_OPS ((int)(sizeof ops / sizeof ops[0]))
+
+/* Runs ops[k] on the fs, and on the model when it completes a change. */
+static void run_op(int k)
+{
+    const op_t *o = &ops[k];
+    pending_t *p = &pend[o->h];
+    static uint8_t buf[M_DATA];
+    int st = RAMFS_SUCCESS;
+    switch (o->kind) {
+    case MKDIR:
+        st = ramfs_dir_create(o->a);
+        m_add(o->a, true);
+        break;
+    case CREATE:
+        st = ramfs_file_create(o->a);
+        m_add(o->a, false);
+        break;
+    case OPENW:
+    case REWRITE: {
+        bool missing = m_find(o->a) < 0;
+        st = o->kind == OPENW ? ramfs_file_open(&p->f, o->a, RAMFS_OPEN_FOR_WRITE) : ramfs_file_rewrite(&p->f, o->a);
+        if (missing) m_add(o->a, false); /* ramfs_file_rewrite created it: a completed change */
+        const m_entry *e = &model.e[m_find(o->a)];
+        p->open = true;
+        snprintf(p->path, sizeof p->path, "%s", o->a);
+        p->pos = 0;
+        p->size = o->kind == OPENW ? e->size : 0;
+        p->written = o->kind == REWRITE && e->size > 0;
+        memcpy(p->data, e->data, sizeof p->data);
+        break;
+    }
+    case WRITE:
+        for (uint32_t i = 0; i < o->n; i++) buf[i] = gen((uint32_t)k, p->pos + i);
+        st = ramfs_file_write(&p->f, buf, o->n);
+        memcpy(p->data + p->pos, buf, o->n);
+        p->pos += o->n;
+        if (p->pos > p->size) p->size = p->pos;
+        p->written = true;
+        break;
+    case SEEK:
+        st = ramfs_file_seek(&p->f, o->n);
+        p->pos = o->n < p->size ? o->n : p->size;
+        break;
+    case TRUNC:
+        st = ramfs_file_truncate(&p->f, o->n);
+        if (o->n < p->size) {
+            p->size = o->n;
+            p->written = true;
+        }
+        if (p->pos > p->size) p->pos = p->size;
+        break;
+    case CLOSE: {
+        st = ramfs_file_close(&p->f);
+        m_entry *e = &model.e[m_find(p->path)];
+        e->size = p->size;
+        memcpy(e->data, p->data, sizeof e->data);
+        if (p->written) e->stamped_ms = fake_now;
+        p->open = false;
+        break;
+    }
+    case RENAME:
+        st = ramfs_file_rename(o->a, o->b);
+        m_rename(o->a, o->b);
+        break;
+    case DRENAME:
+        st = ramfs_dir_rename(o->a, o->b);
+        m_rename(o->a, o->b);
+        break;
+    case SET_RO:
+        st = ramfs_attributes_set(o->a, RAMFS_ATTR_READ_ONLY);
+        model.e[m_find(o->a)].ro = true;
+        break;
+    case DELETE:
+        st = ramfs_file_delete(o->a);
+        m_remove(o->a);
+        break;
+    case RMDIR:
+        st = ramfs_dir_delete(o->a);
+        m_remove(o->a);
+        break;
+    case FORMAT:
+        ramfs_format();
+        model.n = 0;
+        break;
+    }
+    if (st != RAMFS_SUCCESS) fprintf(stderr, "op %d (kind %d): status %d\n", k, o->kind, st);
+    CHECK_EQ(st, RAMFS_SUCCESS);
+}
+
+/* From nothing, ops[0..k-1] on the fs and the model. */
+static void replay(int k)
+{
+    t_fresh_fs();
+    memset(&model, 0, sizeof model);
+    memset(pend, 0, sizeof pend);
+    for (int j = 0; j < k; j++) {
+        fake_now = (uint32_t)(j + 1) * 61000u; /* a minute and a second per call: dates differ */
+        run_op(j);
+    }
+    fake_now = (uint32_t)(k + 1) * 61000u;
+}
+
+/* The fs holds exactly m: entries, kinds, read-only flags, sizes, content, dates, and every block
+ * not used by m's files is free. Quiet (the caller reports). */
+static bool fs_is(const model_t *m)
+{
+    if (ramfs_entries_used() != (uint32_t)m->n) return false;
+    uint32_t used = 0;
+    static uint8_t back[M_DATA + 1];
+    for (int i = 0; i < m->n; i++) {
+        const m_entry *e = &m->e[i];
+        ramfs_info in;
+        if (ramfs_info_get(e->path, &in) != RAMFS_SUCCESS) return false;
+        if (((in.attr & RAMFS_ATTR_DIRECTORY) != 0) != e->dir) return false;
+        if (((in.attr & RAMFS_ATTR_READ_ONLY) != 0) != e->ro) return false;
+        uint16_t y;
+        uint8_t mo, d, h, mi, s;
+        ramfs_civil(RAMFS_EPOCH + e->stamped_ms / 1000u, &y, &mo, &d, &h, &mi, &s);
+        if (in.year != y || in.month != mo || in.day != d || in.hour != h || in.minute != mi || in.second != s)
+            return false;
+        if (e->dir) continue;
+        if (in.size != e->size) return false;
+        if (t_read_file(e->path, back, sizeof back) != e->size || memcmp(back, e->data, e->size) != 0) return false;
+        used += (e->size + RAMFS_BLOCK_SIZE - 1u) / RAMFS_BLOCK_SIZE * RAMFS_BLOCK_SIZE;
+    }
+    return ramfs_free_bytes() == ramfs_capacity() - used;
+}
+
+static uint8_t snap_pre[1 << 17], snap_post[1 << 17], torn[1 << 17];
+
+/* Variant v of the image a reset inside a call finds: pre, with each byte the call changed either
+ * still old, already new, or (variants 11, 12) some value in between. */
+#define N_VARIANTS 13
+static void make_torn(int v, size_t len)
+{
+    size_t lo = len, hi = 0;
+    for (size_t i = 0; i < len; i++)
+        if (snap_pre[i] != snap_post[i]) {
+            if (lo == len) lo = i;
+            hi = i;
+        }
+    memcpy(torn, snap_pre, len);
+    if (lo == len) return;
+    size_t span = hi - lo + 1u, idx = 0;
+    for (size_t i = lo; i <= hi; i++) {
+        if (snap_pre[i] == snap_post[i]) continue;
+        bool take;
+        uint8_t val = snap_post[i];
+        if (v < 7) {
+            take = i < lo + span * (size_t)(v + 1) / 8u; /* a prefix, by address */
+        } else if (v < 10) {
+            take = i >= lo + span * (size_t)(v - 6) / 4u; /* a suffix */
+        } else if (v == 10) {
+            take = idx % 2u == 0; /* every other changed byte */
+        } else if (v == 11) {
+            take = i < lo + span / 2u || idx % 3u == 0;
+            if (i >= lo + span / 2u) val = (uint8_t)(snap_post[i] ^ 0xA5u);
+        } else {
+            take = true;
+            val = (uint8_t)~snap_post[i];
+        }
+        if (take) torn[i] = val;
+        idx++;
+    }
+}
+
+static void test_reset_at_every_step(void)
+{
+    int bad = 0;
+    for (int k = 0; k < N_OPS && bad < 5; k++) {
+        replay(k);
+        m_pre = model;
+        size_t len = live_len;
+        CHECK(len <= sizeof snap_pre);
+        if (len > sizeof snap_pre) return;
+        memcpy(snap_pre, live, len);
+        run_op(k);
+        m_post = model;
+        memcpy(snap_post, live, len);
+        CHECK_EQ(live_len, len);
+
+        /* a reset right after the call */
+        reset_with(snap_post, len);
+        bool ok = ramfs_image_status() == RAMFS_IMAGE_LOADED && fs_is(&m_post);
+        if (!ok) fprintf(stderr, "reset after op %d: not the state of the last completed change\n", k);
+        CHECK(ok);
+        bad += !ok;
+
+        /* a reset inside the call: the last completed state before it, or the one it completes */
+        for (int v = 0; v < N_VARIANTS; v++) {
+            make_torn(v, len);
+            reset_with(torn, len);
+            ok = ramfs_image_status() == RAMFS_IMAGE_LOADED && (fs_is(&m_pre) || fs_is(&m_post));
+            if (!ok) fprintf(stderr, "reset inside op %d (variant %d): status %d, wrong state\n", k, v,
+                             ramfs_image_status());
+            CHECK(ok);
+            bad += !ok;
+            if (v == 3) {
+                /* the fs goes on from there: all the free space is usable, and it loads back */
+                static uint8_t fill[1 << 17];
+                uint32_t room = ramfs_free_bytes();
+                memset(fill, 0x3C, room);
+                CHECK_EQ(t_write_file("/zz-fill", fill, room), RAMFS_SUCCESS);
+                CHECK_EQ(ramfs_free_bytes(), 0);
+                uint32_t entries = ramfs_entries_used();
+                ramfs_init();
+                CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
+                CHECK_EQ(ramfs_entries_used(), entries);
+                CHECK_EQ(t_read_file("/zz-fill", fill, sizeof fill), room);
+            }
+        }
+    }
+}
+
+/* Byte offsets at which two images differ: those the commits in between wrote. */
+static size_t first_diff(const uint8_t *a, const uint8_t *b, size_t len, size_t from)
+{
+    for (size_t i = from; i < len; i++)
+        if (a[i] != b[i]) return i;
+    return len;
+}
+
+static uint8_t img_a[1 << 17], img_b[1 << 17], img_c[1 << 17], img_x[1 << 17];
+
+static void test_damaged_copies(void)
+{
+    static uint8_t data[3000], back[4000], filler[RAMFS_SIZE];
+    for (unsigned i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 5u + 3u);
+    memset(filler, 0x42, sizeof filler);
+    const uint32_t bs = RAMFS_BLOCK_SIZE, blocks = ramfs_capacity() / RAMFS_BLOCK_SIZE;
+    /* /a/x, /y, /fill, /w take every block in turn, so the next block taken is the first one again */
+    t_fresh_fs();
+    CHECK_EQ(ramfs_dir_create("/a"), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/a/x", data, sizeof data), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/y", data, sizeof data), RAMFS_SUCCESS);
+    uint32_t x_blocks = (sizeof data + bs - 1u) / bs;
+    CHECK_EQ(t_write_file("/fill", filler, (blocks - 2u * x_blocks - 1u) * bs), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/w", "0123456789", 10), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_free_bytes(), 0);
+    CHECK_EQ(ramfs_file_delete("/y"), RAMFS_SUCCESS); /* two commits: no copy references /y's blocks */
+    CHECK_EQ(ramfs_dir_create("/z"), RAMFS_SUCCESS);
+    size_t len = live_len;
+    /* state A: /a, /a/x, /fill, /w, /z. Then /w open for writing while /a/x is deleted (a commit:
+     * state B), then /w grows by more than a block: the blocks taken avoid /a/x's, which the older copy
+     * (A) still references, while /y's are free */
+    ramfs_file f;
+    CHECK_EQ(ramfs_file_open(&f, "/w", RAMFS_OPEN_FOR_WRITE), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_seek(&f, 10), RAMFS_SUCCESS);
+    static uint8_t before_delete[1 << 17];
+    memcpy(before_delete, live, len);
+    CHECK_EQ(ramfs_file_delete("/a/x"), RAMFS_SUCCESS);
+    memcpy(img_b, live, len); /* state B: /a, /fill, /w (10 bytes), /z */
+    CHECK_EQ(ramfs_file_write(&f, data, 2000), RAMFS_SUCCESS);
+    memcpy(img_c, live, len); /* still state B: /w being written */
+    /* a reset now: B, /w as it was */
+    reset_with(img_c, len);
+    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
+    CHECK_EQ(ramfs_image_copies(), 2);
+    CHECK_EQ(ramfs_entries_used(), 4);
+    CHECK_EQ(t_read_file("/w", back, sizeof back), 10);
+    CHECK_EQ(t_read_file("/a/x", back, sizeof back), 0xFFFFFFFFu);
+    /* B's copy damaged (any byte the delete's commit wrote): A from the other copy, whole */
+    size_t n_changed = 0;
+    for (size_t i = first_diff(before_delete, img_b, len, 0); i < len;
+         i = first_diff(before_delete, img_b, len, i + 1)) {
+        n_changed++;
+        if (n_changed % 7u != 1u) continue; /* a sample of them */
+        memcpy(img_x, img_c, len);
+        img_x[i] ^= 0x10;
+        reset_with(img_x, len);
+        bool ok = ramfs_image_status() == RAMFS_IMAGE_LOADED && ramfs_image_copies() == 1 &&
+                  ramfs_entries_used() == 5 && t_read_file("/a/x", back, sizeof back) == sizeof data &&
+                  memcmp(back, data, sizeof data) == 0 && t_read_file("/w", back, sizeof back) == 10 &&
+                  memcmp(back, "0123456789", 10) == 0 && ramfs_free_bytes() == x_blocks * bs;
+        if (!ok) fprintf(stderr, "damaged byte %zu of the newest copy: state A not recovered\n", i);
+        CHECK(ok);
+    }
+    CHECK(n_changed > 0);
+    /* both copies damaged: take three commits, each known by the bytes it changed */
+    ramfs_format();
+    CHECK_EQ(ramfs_dir_create("/p"), RAMFS_SUCCESS);
+    memcpy(img_a, live, len);
+    CHECK_EQ(ramfs_dir_create("/q"), RAMFS_SUCCESS);
+    memcpy(img_b, live, len);
+    CHECK_EQ(ramfs_dir_create("/r"), RAMFS_SUCCESS);
+    memcpy(img_c, live, len);
+    memcpy(img_x, img_c, len);
+    img_x[first_diff(img_b, img_c, len, 0)] ^= 0x01; /* the copy /r's commit wrote */
+    img_x[first_diff(img_a, img_b, len, 0)] ^= 0x01; /* the copy /q's commit wrote */
+    reset_with(img_x, len);
+    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_CORRUPT);
+    CHECK_EQ(ramfs_image_copies(), 0);
+    CHECK_EQ(ramfs_entries_used(), 0);
+    CHECK_EQ(ramfs_free_bytes(), ramfs_capacity());
+    /* and the empty fs works and persists */
+    CHECK_EQ(t_write_file("/again", data, 100), RAMFS_SUCCESS);
+    ramfs_init();
+    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
+    CHECK_EQ(t_read_file("/again", back, sizeof back), 100);
+    /* one copy damaged, the other one newest: no loss */
+    memcpy(img_x, img_c, len);
+    img_x[first_diff(img_a, img_b, len, 0)] ^= 0x01;
+    reset_with(img_x, len);
+    CHECK_EQ(ramfs_image_status(), RAMFS_IMAGE_LOADED);
+    CHECK_EQ(ramfs_image_copies(), 1);
+    CHECK_EQ(ramfs_dir_exists("/r"), RAMFS_SUCCESS);
+    /* a rewrite needs room for the new data until its close: the old stays referenced (and is never
+     * written over) until then; /big has the first blocks, /pad the rest, the next one taken is 0 */
+    t_fresh_fs();
+    static uint8_t big[RAMFS_SIZE];
+    memset(big, 0x77, sizeof big);
+    uint32_t most = ramfs_capacity() / 4u * 3u, rest = ramfs_capacity() - most;
+    CHECK_EQ(t_write_file("/big", big, most), RAMFS_SUCCESS);
+    CHECK_EQ(t_write_file("/pad", big, rest), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_file_delete("/pad"), RAMFS_SUCCESS); /* /pad's blocks: free, the older copy's */
+    CHECK_EQ(ramfs_file_rewrite(&f, "/big"), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_free_bytes(), rest);
+    CHECK_EQ(ramfs_file_write(&f, big, most), RAMFS_NO_MORE_SPACE);
+    memset(big, 0x11, sizeof big);
+    CHECK_EQ(ramfs_file_write(&f, big, rest), RAMFS_SUCCESS); /* into /pad's blocks, not /big's */
+    CHECK_EQ(ramfs_free_bytes(), 0);
+    CHECK_EQ(ramfs_dir_create("/c2"), RAMFS_SUCCESS); /* a commit while /big is being rewritten */
+    CHECK_EQ(ramfs_free_bytes(), 0);
+    memcpy(img_x, live, len);
+    CHECK_EQ(ramfs_file_close(&f), RAMFS_SUCCESS);
+    CHECK_EQ(ramfs_free_bytes(), most);
+    CHECK_EQ(t_read_file("/big", back, sizeof back), sizeof back);
+    CHECK_EQ(back[0], 0x11);
+    reset_with(img_x, len); /* a reset before the close: the old /big, whole */
+    static uint8_t old_big[RAMFS_SIZE];
+    CHECK_EQ(t_read_file("/big", old_big, sizeof old_big), most);
+    memset(big, 0x77, sizeof big);
+    CHECK_MEM(old_big, big, most);
+}
+
 int main(void)
 {
     RUN(test_paths);
@@ -329,5 +848,7 @@ int main(void)
     RUN(test_rewrite);
     RUN(test_full_fs);
     RUN(test_persistence);
+    RUN(test_reset_at_every_step);
+    RUN(test_damaged_copies);
     return test_summary("ramfs");
 }

@@ -202,7 +202,7 @@ void port_fs_save(const uint8_t *image, size_t n)
         fprintf(stderr, "hilftp-shim: fs: %s: %s\n", tmp, strerror(errno));
         return;
     }
-    bool ok = fwrite(image, 1, n, f) == n;
+    bool ok = fwrite(image, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, g_fs_file) != 0) {
         fprintf(stderr, "hilftp-shim: fs: saving %s failed: %s\n", g_fs_file, strerror(errno));

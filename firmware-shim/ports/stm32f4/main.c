@@ -181,11 +181,13 @@ static bool rx_drain(bool *frame_end)
 
 /* core/ramfs.c keeps the whole file system in one static image and hands it to port_fs_save() after
  * every completed change. A second copy of it as "flash" would not fit in 128 KiB beside a 64 KiB fs,
- * so the linker script puts that image itself in .noinit, which neither Reset_Handler nor QEMU's
- * system reset clears; port_fs_save() only records that the image is complete (its length, and that
- * the record is valid), port_fs_load() hands it back in place. ramfs checks the image's own checksum:
- * a reset in the middle of a change (a STOR cut by REBOOT) leaves an image that fails it, and the fs
- * then starts empty (HELLO: image=corrupt), where real flash would still hold the last saved state. */
+ * so this port builds core/ramfs.c with RAMFS_IMAGE_ATTR = section .noinit.ramfs and the linker
+ * script puts that section in .noinit, which neither Reset_Handler nor QEMU's system reset clears;
+ * port_fs_save() only records that the image is complete (its length, and that the record is valid),
+ * port_fs_load() hands it back in place. The image is the fs's working memory, but ramfs keeps it
+ * loadable at every instruction (two metadata copies, data only in blocks the committed copy does not
+ * use): a reset in the middle of a change (a STOR cut by REBOOT) finds the last completed state, as
+ * real flash would. */
 extern uint8_t __ramfs_image_start[], __ramfs_image_end[];
 
 #define FS_RECORD_MAGIC 0x464c5348u /* "HSLF" */
