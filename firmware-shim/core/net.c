@@ -69,7 +69,13 @@ void net_input_bytes(const uint8_t *bytes, size_t n)
         default:
             break;
         }
-        /* a dropped frame's buffer (if it had one) stays as g_rx for the next frame */
+        /* a dropped frame's buffer goes back at once: the next frame takes one when it starts, and the
+         * pool (the receive windows) must not miss a buffer while the line is quiet */
+        if (g_rx != PKT_NONE) {
+            pool_free(g_rx);
+            g_rx = PKT_NONE;
+            slip_decoder_init(&g_dec, NULL, POOL_PAYLOAD);
+        }
     }
 }
 

@@ -9,6 +9,7 @@ static pkt_t g_free_head;
 static size_t g_free_count;
 static size_t g_low_water;
 static uint32_t g_failures;
+static uint32_t g_free_gen;
 
 void pool_init(void)
 {
@@ -54,6 +55,7 @@ void pool_free(pkt_t p)
     g_meta[p].next = g_free_head;
     g_free_head = p;
     g_free_count++;
+    g_free_gen++;
 }
 
 uint8_t *pool_data(pkt_t p)
@@ -69,6 +71,11 @@ pkt_meta_t *pool_meta(pkt_t p)
 size_t pool_free_count(void)
 {
     return g_free_count;
+}
+
+uint32_t pool_free_generation(void)
+{
+    return g_free_gen;
 }
 
 size_t pool_low_water(void)

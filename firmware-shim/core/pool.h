@@ -31,6 +31,9 @@ void pool_free(pkt_t p);
 uint8_t *pool_data(pkt_t p);     /* POOL_PAYLOAD bytes */
 pkt_meta_t *pool_meta(pkt_t p);
 size_t pool_free_count(void);
+/* Bumped by every pool_free: whoever caches a decision that depends on pool_free_count() (the TCP
+ * receive window) compares it with the value it saw last to learn that buffers came back. Wraps. */
+uint32_t pool_free_generation(void);
 size_t pool_low_water(void);     /* fewest free buffers seen since init / pool_reset_stats */
 uint32_t pool_alloc_failures(void);
 void pool_reset_stats(void);     /* low-water = current free count, failures = 0 */

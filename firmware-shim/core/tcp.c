@@ -8,8 +8,14 @@
  * - send: each tcp_send call copies its bytes into pool buffers of at most one MSS each (payload only; the
  *   headers are built into a scratch buffer at every (re)transmission), so segments never mix two calls.
  *   At most TCP_MAX_INFLIGHT buffers are queued per socket; a buffer is freed when its bytes are acked.
- * - receive window = min(TCP_WINDOW - unread bytes, (free pool buffers - POOL_RESERVE) * MSS), never
- *   shrinking the right edge already advertised.
+ * - receive window = min(TCP_WINDOW - unread bytes, (free pool buffers - POOL_RESERVE) * MSS); see
+ *   rcv_window() for what counts as free. It may shrink under pool pressure (data already promised is
+ *   still accepted) and is reopened by a window update ACK as soon as it could grow by one SWS step
+ *   (min(MSS, TCP_WINDOW / 2), RFC 1122 4.2.3.3): from tcp_release/tcp_recv for the reading
+ *   connection, and from tcp_poll for every connection left below one step when pool buffers come
+ *   back anywhere (pool_free_generation()).
+ * - send: once a socket has data queued, it fills more pool buffers only for what its peer's window can
+ *   take now (tx_bufs_allowed); the rest waits in the application.
  * - loss: retransmission timer (TCP_RTO_MS, doubled per retry up to TCP_RTO_MAX_MS, abort after
  *   TCP_MAX_RETRIES) and fast retransmit on the third duplicate ACK both resend only the oldest
  *   unacknowledged segment; each partial ACK then resends the next hole (NewReno, RFC 6582).
@@ -82,6 +88,11 @@ typedef struct {
 } tcb_t;
 
 static tcb_t g_tcb[TCP_MAX_SOCKETS];
+/* The buffer of the segment tcp_input is working on while it is not queued on a socket: it goes back
+ * to the pool as soon as tcp_input returns, so windows advertised meanwhile count it as free. */
+static pkt_t g_in_pkt = PKT_NONE;
+/* pool_free_generation() when tcp_poll last looked for windows to reopen. */
+static uint32_t g_pool_gen;
 static uint32_t g_stamp;
 static uint32_t g_rng;
 static uint16_t g_next_eph;
@@ -225,25 +236,61 @@ static void emit(uint8_t family, const uint8_t *raddr, uint16_t lport, uint16_t 
     }
 }
 
-/* Receive window to advertise now (see the file comment). It may shrink when the pool runs low (other
- * sockets, or many small segments, hold buffers); data already promised is still accepted. */
-static uint32_t rcv_window(tcb_t *c)
+/* Receiver silly-window avoidance step: min(one MSS, half the receive buffer) (RFC 1122 4.2.3.3). No
+ * window below it is offered, and a window update goes out only when the window grew by it. */
+static uint32_t sws_step(const tcb_t *c)
+{
+    uint32_t step = c->rcv_mss < TCP_WINDOW / 2 ? c->rcv_mss : TCP_WINDOW / 2;
+    return step == 0 ? 1 : step;
+}
+
+/* c's buffers whose data has been sent, up to sent_end. */
+static uint32_t sent_bufs(const tcb_t *c, uint32_t sent_end)
+{
+    uint32_t n = 0;
+    for (pkt_t p = c->txq_head; p != PKT_NONE; p = pool_meta(p)->next) {
+        const pkt_meta_t *m = pool_meta(p);
+        if (SEQ_GT(m->seq + (uint32_t)(m->len - m->off), sent_end)) break;
+        n++;
+    }
+    return n;
+}
+
+/* Receive window to advertise now, in a segment that carries (or follows) our data up to sent_end.
+ * Pool buffers counted as free for it:
+ * - the free ones, and the buffer of the segment being processed when tcp_input will free it;
+ * - c's own buffers of data sent up to sent_end: the peer can only use this window after receiving
+ *   this segment, so its data comes with an ACK that frees them first (a request/response peer is
+ *   never held up by our unacknowledged reply; a lost reply costs at most a dropped frame that is
+ *   retransmitted);
+ * minus POOL_RESERVE, which is kept for the driver and never promised, with one exception: a SYN or
+ *   SYN-ACK offers one segment as long as two buffers are free (one for that segment, one left for the
+ *   driver), so that a new connection never starts with a zero window it would then have to reopen.
+ * Then capped by TCP_WINDOW minus the unread bytes, and 0 below one SWS step. It may shrink when the
+ * pool runs low (other sockets hold buffers); data already promised (up to rcv_adv) is still accepted. */
+static uint32_t rcv_window_for(tcb_t *c, uint32_t sent_end, bool syn)
 {
     uint32_t w = c->rxq_bytes < TCP_WINDOW ? TCP_WINDOW - c->rxq_bytes : 0;
-    size_t fr = pool_free_count();
+    size_t fr = pool_free_count() + (g_in_pkt != PKT_NONE ? 1u : 0u) + sent_bufs(c, sent_end);
     uint32_t bufs = fr > POOL_RESERVE ? (uint32_t)(fr - POOL_RESERVE) : 0;
+    if (syn && bufs == 0 && fr >= 2) bufs = 1;
     uint32_t by_pool = bufs * c->rcv_mss;
     if (by_pool < w) w = by_pool;
-    /* receiver silly-window avoidance: no tiny openings */
-    uint32_t small = c->rcv_mss < TCP_WINDOW / 2 ? c->rcv_mss : TCP_WINDOW / 2;
-    if (w < small) w = 0;
+    if (w < sws_step(c)) w = 0;
     if (w > 0xffff) w = 0xffff;
     return w;
 }
 
+static uint32_t rcv_window(tcb_t *c)
+{
+    return rcv_window_for(c, c->snd_max, false);
+}
+
 static void send_ctl(tcb_t *c, uint32_t seq, uint8_t flags, const uint8_t *payload, size_t plen)
 {
-    uint32_t w = rcv_window(c);
+    uint32_t sent_end = seq + (uint32_t)plen;
+    if (SEQ_LT(sent_end, c->snd_max)) sent_end = c->snd_max;
+    uint32_t w = rcv_window_for(c, sent_end, (flags & F_SYN) != 0);
     uint16_t mss = (flags & F_SYN) ? c->rcv_mss : 0;
     if (flags & F_ACK) {
         c->rcv_edge = c->rcv_nxt + w;
@@ -372,6 +419,8 @@ void tcp_init(void)
     }
     g_stamp = 0;
     g_next_slot = 0;
+    g_in_pkt = PKT_NONE;
+    g_pool_gen = pool_free_generation();
     g_rng ^= port_now_ms() ^ 0x5bd1e995u;
     g_next_eph = (uint16_t)(TCP_EPHEMERAL_FIRST + rng_next() % 4096u);
 }
@@ -469,15 +518,23 @@ bool tcp_peek(tcp_id s, const uint8_t **data, size_t *len)
     return true;
 }
 
-/* After the app freed receive buffers: tell the peer if the window opened noticeably. */
+/* The window the peer last heard of (right edge of our latest advertisement minus rcv_nxt). */
+static uint32_t adv_window(const tcb_t *c)
+{
+    return SEQ_GT(c->rcv_edge, c->rcv_nxt) ? c->rcv_edge - c->rcv_nxt : 0;
+}
+
+/* States in which the peer may still send us data. */
+static bool receiving(const tcb_t *c)
+{
+    return c->state == TCP_ESTABLISHED || c->state == TCP_FIN_WAIT_1 || c->state == TCP_FIN_WAIT_2;
+}
+
+/* Window update (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2): an ACK when the window we could offer is at
+ * least one SWS step larger than the one the peer last heard of; smaller openings wait. */
 static void window_update(tcb_t *c)
 {
-    if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 && c->state != TCP_FIN_WAIT_2) return;
-    uint32_t old = SEQ_GT(c->rcv_edge, c->rcv_nxt) ? c->rcv_edge - c->rcv_nxt : 0;
-    uint32_t w = rcv_window(c);
-    uint32_t step = c->rcv_mss < TCP_WINDOW / 2 ? c->rcv_mss : TCP_WINDOW / 2;
-    if (step == 0) step = 1;
-    if (w > old && (w - old >= 2u * step || old < step)) send_ack(c);
+    if (receiving(c) && rcv_window(c) >= adv_window(c) + sws_step(c)) send_ack(c);
 }
 
 static void rx_pop(tcb_t *c)
@@ -539,15 +596,30 @@ static bool app_can_send(const tcb_t *c)
     return (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) && !c->fin_queued;
 }
 
-size_t tcp_send_space(tcp_id s)
+/* Pool buffers (of up to one MSS each) tcp_send may fill now: TCP_MAX_INFLIGHT per socket and the pool
+ * above POOL_RESERVE; and once data is queued, no more than the peer's window can take (rounded up to
+ * whole buffers): data it cannot take yet would only sit in the pool, which other connections need,
+ * instead of in the application (a RETR streams from the RAM fs one MSS per call). A socket with
+ * nothing queued takes a whole call regardless of the window, so that a message of several segments
+ * is never refused for a small or zero window (the persist timer probes with its first byte). */
+static size_t tx_bufs_allowed(const tcb_t *c)
 {
-    tcb_t *c = get(s);
-    if (c == NULL || !app_can_send(c)) return 0;
     size_t slots = TCP_MAX_INFLIGHT > c->txq_count ? (size_t)(TCP_MAX_INFLIGHT - c->txq_count) : 0;
     size_t fr = pool_free_count();
     size_t bufs = fr > POOL_RESERVE ? fr - POOL_RESERVE : 0;
     if (bufs < slots) slots = bufs;
-    return slots * c->snd_mss;
+    if (c->txq_head == PKT_NONE) return slots;
+    uint32_t queued = c->snd_end - c->snd_una;
+    size_t by_wnd = 0;
+    if (queued < c->snd_wnd) by_wnd = (size_t)((c->snd_wnd - queued + c->snd_mss - 1u) / c->snd_mss);
+    return by_wnd < slots ? by_wnd : slots;
+}
+
+size_t tcp_send_space(tcp_id s)
+{
+    tcb_t *c = get(s);
+    if (c == NULL || !app_can_send(c)) return 0;
+    return tx_bufs_allowed(c) * c->snd_mss;
 }
 
 size_t tcp_send(tcp_id s, const uint8_t *data, size_t len)
@@ -555,8 +627,7 @@ size_t tcp_send(tcp_id s, const uint8_t *data, size_t len)
     tcb_t *c = get(s);
     if (c == NULL || !app_can_send(c) || len == 0) return 0;
     size_t done = 0;
-    while (done < len && c->txq_count < TCP_MAX_INFLIGHT) {
-        if (pool_free_count() <= POOL_RESERVE) break;
+    for (size_t allowed = tx_bufs_allowed(c); done < len && allowed > 0; allowed--) {
         pkt_t p = pool_alloc(POOL_RESERVE);
         if (p == PKT_NONE) break;
         size_t n = len - done;
@@ -939,9 +1010,19 @@ static bool process_ack(tcb_t *c, const seg_t *s)
     return true;
 }
 
+static bool segment_input(int16_t pkt, const ip_addr_t *src, uint8_t *seg, size_t len);
+
 bool tcp_input(int16_t pkt, const ip_addr_t *src, const ip_addr_t *dst, uint8_t *seg, size_t len)
 {
     (void)dst;
+    g_in_pkt = (pkt_t)pkt;
+    bool kept = segment_input(pkt, src, seg, len);
+    g_in_pkt = PKT_NONE;
+    return kept;
+}
+
+static bool segment_input(int16_t pkt, const ip_addr_t *src, uint8_t *seg, size_t len)
+{
     seg_t s;
     if (!parse(seg, len, &s)) {
         COUNT(tcp_malformed);
@@ -1090,6 +1171,7 @@ bool tcp_input(int16_t pkt, const ip_addr_t *src, const ip_addr_t *dst, uint8_t 
                 c->rxq_tail = (pkt_t)pkt;
                 c->rxq_bytes += (uint32_t)plen;
                 kept = true;
+                g_in_pkt = PKT_NONE; /* held now: no longer counted as free */
             }
             net_touch();
             c->ack_pending++;
@@ -1184,6 +1266,33 @@ static void persist_timeout(tcb_t *c, uint32_t t)
     c->persist_at = t + c->persist_ivl;
 }
 
+/* Buffers came back to the pool (a segment read, data acknowledged, a connection gone, a frame done
+ * with): every connection whose last advertised window is below one SWS step, so that its peer may be
+ * waiting (or probing), gets a window update as soon as the window could grow by a step. A half-open
+ * connection gets its SYN-ACK again, with the new window. */
+static bool window_to_reopen(tcb_t *c)
+{
+    if (!c->used) return false;
+    uint32_t old = adv_window(c);
+    uint32_t step = sws_step(c);
+    if (old >= step) return false;
+    if (c->state == TCP_SYN_RCVD) return rcv_window_for(c, c->snd_max, true) >= old + step;
+    return receiving(c) && rcv_window(c) >= old + step;
+}
+
+static void reopen_windows(void)
+{
+    uint32_t gen = pool_free_generation();
+    if (gen == g_pool_gen) return;
+    g_pool_gen = gen;
+    for (int i = 0; i < TCP_MAX_SOCKETS; i++) {
+        tcb_t *c = &g_tcb[i];
+        if (!window_to_reopen(c)) continue;
+        if (c->state == TCP_SYN_RCVD) send_syn(c);
+        else send_ack(c);
+    }
+}
+
 void tcp_poll(uint32_t now_ms)
 {
     for (int i = 0; i < TCP_MAX_SOCKETS; i++) {
@@ -1205,10 +1314,14 @@ void tcp_poll(uint32_t now_ms)
         }
         if (c->persist_on && TIME_DUE(now_ms, c->persist_at)) persist_timeout(c, now_ms);
     }
+    reopen_windows();
 }
 
 uint32_t tcp_next_timer(uint32_t now_ms)
 {
+    if (pool_free_generation() != g_pool_gen) /* buffers came back: a window to reopen at once? */
+        for (int i = 0; i < TCP_MAX_SOCKETS; i++)
+            if (window_to_reopen(&g_tcb[i])) return now_ms;
     uint32_t best = now_ms + 60000u;
     for (int i = 0; i < TCP_MAX_SOCKETS; i++) {
         const tcb_t *c = &g_tcb[i];
@@ -1219,4 +1332,16 @@ uint32_t tcp_next_timer(uint32_t now_ms)
         if (c->persist_on && SEQ_LT(c->persist_at, best)) best = c->persist_at;
     }
     return best;
+}
+
+void tcp_pool_usage(tcp_id s, unsigned *rx, unsigned *tx)
+{
+    unsigned r = 0, t = 0;
+    const tcb_t *c = get(s);
+    if (c != NULL) {
+        for (pkt_t p = c->rxq_head; p != PKT_NONE; p = pool_meta(p)->next) r++;
+        for (pkt_t p = c->txq_head; p != PKT_NONE; p = pool_meta(p)->next) t++;
+    }
+    if (rx) *rx = r;
+    if (tx) *tx = t;
 }

@@ -13,5 +13,8 @@ bool tcp_input(int16_t pkt, const ip_addr_t *src, const ip_addr_t *dst, uint8_t 
 void tcp_poll(uint32_t now_ms);
 /* Earliest time (ms) tcp_poll needs to run, or now + 60000 when idle. */
 uint32_t tcp_next_timer(uint32_t now_ms);
+/* Pool accounting (tests, diagnostics): the pool buffers slot `s` holds now, received data waiting for
+ * the application (*rx) and queued or unacknowledged sent data (*tx); 0/0 for a free or invalid slot. */
+void tcp_pool_usage(tcp_id s, unsigned *rx, unsigned *tx);
 
 #endif

@@ -8,6 +8,7 @@
 #include "net.h"
 #include "pool.h"
 #include "tcp.h"
+#include "tcp_core.h"
 #include "test.h"
 #include "wire.h"
 
@@ -22,11 +23,40 @@ typedef struct {
     tcp_id id, lis;
 } conn_t;
 
+/* Pool buffers the test takes away from the stack: stand-ins for other owners. */
+static pkt_t g_held[POOL_COUNT];
+static size_t g_nheld;
+
 static void setup(void)
 {
     fake_reset();
     net_init();
     fake_clear_frames();
+    g_nheld = 0;
+}
+
+static void hold_until_free(size_t left)
+{
+    while (pool_free_count() > left) g_held[g_nheld++] = pool_alloc(0);
+}
+
+static void give_back(size_t n)
+{
+    while (n-- > 0 && g_nheld > 0) pool_free(g_held[--g_nheld]);
+}
+
+static unsigned rx_bufs(tcp_id id)
+{
+    unsigned rx, tx;
+    tcp_pool_usage(id, &rx, &tx);
+    return rx;
+}
+
+static unsigned tx_bufs(tcp_id id)
+{
+    unsigned rx, tx;
+    tcp_pool_usage(id, &rx, &tx);
+    return tx;
 }
 
 static void at(uint32_t t)
@@ -919,6 +949,306 @@ static void test_never_over_mtu(void)
     CHECK(fake_max_frame_len() <= NET_MTU);
 }
 
+/* Issue 4: buffers freed anywhere reopen a window that pool pressure closed, by a window update from
+ * tcp_poll (not by waiting for the peer's zero-window probe), but only in steps of min(MSS, half the
+ * buffer) = 1460 here (receiver SWS avoidance). */
+static void test_window_update_after_pool_frees(void)
+{
+    setup();
+    conn_t a, b;
+    CHECK(open_passive(&a, 4, 21, 1460, 8000));
+    CHECK(open_passive(&b, 4, 22, 1460, 8000));
+    /* B's app does not read: 8 buffers */
+    for (int i = 0; i < 8; i++) hsend(&b, TF_ACK | TF_PSH, "b", 1);
+    fake_clear_frames();
+    CHECK_EQ(pool_free_count(), POOL_COUNT - 8);
+    /* A's peer sends two segments: only the reserve is left, A's ACK says window 0 */
+    hsend(&a, TF_ACK | TF_PSH, "a", 1);
+    hsend(&a, TF_ACK | TF_PSH, "a", 1);
+    wseg_t s;
+    CHECK(take(1, &s));
+    CHECK_EQ(s.sport, 21);
+    CHECK_EQ(s.wnd, 0);
+    CHECK_EQ(pool_free_count(), POOL_RESERVE);
+    CHECK_EQ(net_next_timer(fake_now), fake_now + 60000); /* nothing to reopen yet */
+    /* B's app reads one segment: one buffer (worth one MSS, a whole step) comes back */
+    tcp_release(b.id);
+    CHECK(take(0, NULL)); /* B itself still has a large window advertised: no update for it */
+    CHECK_EQ(net_next_timer(fake_now), fake_now); /* poll at once */
+    at(10);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.sport, 21);
+    CHECK_EQ(s.flags, TF_ACK);
+    CHECK_EQ(s.plen, 0);
+    CHECK_EQ(s.ack, a.hseq);
+    CHECK_EQ(s.wnd, 1460);
+    at(11);
+    CHECK(take(0, NULL)); /* once */
+    /* A's peer uses 1000 of the 1460 (delayed ACK: nothing sent); 460 remain advertised */
+    uint8_t big[1000];
+    memset(big, 'k', sizeof big);
+    hsend(&a, TF_ACK, big, sizeof big);
+    CHECK(take(0, NULL));
+    /* one more buffer back would offer 1460: only 1000 over the 460 the peer knows, less than a step */
+    tcp_release(b.id);
+    at(20);
+    CHECK(take(0, NULL));
+    /* a second one makes it 2920: update (and it acknowledges the 1000 bytes) */
+    tcp_release(b.id);
+    at(30);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.sport, 21);
+    CHECK_EQ(s.wnd, 2920);
+    CHECK_EQ(s.ack, a.hseq);
+    at(1000);
+    CHECK(take(0, NULL)); /* no delayed ACK left over */
+    tcp_abort(a.id);
+    tcp_abort(b.id);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
+/* The same when the buffers come back because our data was acknowledged or a connection went away. */
+static void test_window_update_after_ack_and_close(void)
+{
+    setup();
+    conn_t a, b;
+    CHECK(open_passive(&a, 4, 21, 1460, 8000));
+    CHECK(open_passive(&b, 4, 22, 1460, 60000));
+    uint8_t buf[1460];
+    memset(buf, 'd', sizeof buf);
+    for (int i = 0; i < 4; i++) CHECK_EQ(tcp_send(b.id, buf, sizeof buf), 1460);
+    CHECK_EQ(tx_bufs(b.id), 4);
+    fake_clear_frames();
+    for (int i = 0; i < 6; i++) hsend(&a, TF_ACK | TF_PSH, "x", 1);
+    wseg_t s;
+    CHECK(take(3, &s));
+    CHECK_EQ(s.wnd, 0);
+    CHECK_EQ(pool_free_count(), POOL_RESERVE);
+    /* the host acknowledges B's data: 4 buffers back, A's window reopens at the next poll */
+    b.bnxt += 4 * 1460;
+    hack(&b);
+    CHECK(take(0, NULL));
+    at(5);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.sport, 21);
+    CHECK_EQ(s.wnd, 4380 - 6);
+    /* B's peer sends 4 segments B's app does not read, A's peer two more: A's window is 0 again */
+    for (int i = 0; i < 4; i++) hsend(&b, TF_ACK | TF_PSH, "y", 1);
+    fake_clear_frames();
+    hsend(&a, TF_ACK | TF_PSH, "x", 1);
+    hsend(&a, TF_ACK | TF_PSH, "x", 1);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.wnd, 0);
+    /* B is aborted: its 4 buffers come back, A hears of it */
+    tcp_abort(b.id);
+    CHECK(take(1, NULL)); /* B's RST */
+    at(6);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.sport, 21);
+    CHECK_EQ(s.flags, TF_ACK);
+    CHECK_EQ(s.wnd, 2 * 1460);
+    tcp_abort(a.id);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
+/* A SYN-ACK offers one segment whenever two buffers are free once the SYN's own is back (one for that
+ * segment, one for the driver); with less it says 0 and is sent again as soon as buffers come back. */
+static void test_synack_window_nearly_full_pool(void)
+{
+    setup();
+    tcp_id l = tcp_listen(21, 4);
+    wseg_t s;
+    hold_until_free(POOL_RESERVE + 1); /* the SYN's buffer leaves the reserve */
+    w_send_mss(4, 40000, 21, 100, TF_SYN, 8000, 1460);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.flags, TF_SYN | TF_ACK);
+    CHECK_EQ(s.wnd, 1460);
+    hold_until_free(2);
+    w_send_mss(4, 40001, 21, 200, TF_SYN, 8000, 1460);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.flags, TF_SYN | TF_ACK);
+    CHECK_EQ(s.wnd, 1460); /* borrowed from the reserve: one buffer stays for the driver */
+    hold_until_free(1);
+    w_send_mss(4, 40002, 21, 300, TF_SYN, 8000, 1460);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.wnd, 0);
+    uint32_t iss = s.seq;
+    give_back(2);
+    at(5);
+    CHECK(take(1, &s)); /* the SYN-ACK again, now with a window */
+    CHECK_EQ(s.flags, TF_SYN | TF_ACK);
+    CHECK_EQ(s.dport, 40002);
+    CHECK_EQ(s.seq, iss);
+    CHECK_EQ(s.wnd, 1460);
+    at(6);
+    CHECK(take(0, NULL));
+    /* the handshake completes; the app's first reply, sent with the pool at its reserve, still offers
+     * a window: the buffer it sits in comes back with the ACK any answer to it carries */
+    w_send(4, 40002, 21, 301, iss + 1, TF_ACK, 8000, NULL, 0);
+    tcp_id id = tcp_accept(l);
+    CHECK(id >= 0);
+    give_back(POOL_COUNT);
+    hold_until_free(POOL_RESERVE + 1);
+    CHECK_EQ(tcp_send(id, (const uint8_t *)"220 Connection Ready \r\n", 23), 23);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.plen, 23);
+    CHECK_EQ(s.wnd, 1460);
+    CHECK_EQ(pool_free_count(), POOL_RESERVE);
+    /* the USER command fits and acknowledges the 220 */
+    w_send(4, 40002, 21, 301, iss + 24, TF_ACK | TF_PSH, 8000, "USER hil\r\n", 10);
+    const uint8_t *d;
+    size_t n;
+    CHECK(tcp_peek(id, &d, &n));
+    CHECK_EQ(n, 10);
+    CHECK_EQ(tx_bufs(id), 0);
+    give_back(POOL_COUNT);
+    tcp_abort(id);
+    tcp_abort(l);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
+/* Once data is queued, TX buffers only for what the peer's window can take: a streaming sender (one MSS
+ * per call) keeps the rest in the application. An idle socket still takes a whole call. */
+static void test_tx_buffers_follow_peer_window(void)
+{
+    conn_t c = fresh_conn(4, 21, 1000, 2000); /* the peer's window: two segments */
+    uint8_t buf[5000];
+    memset(buf, 'w', sizeof buf);
+    int accepted = 0;
+    for (int i = 0; i < 5; i++) accepted += tcp_send(c.id, buf, 1000) == 1000;
+    CHECK_EQ(accepted, 2); /* not TCP_MAX_INFLIGHT (4) */
+    CHECK_EQ(tx_bufs(c.id), 2);
+    CHECK(take(2, NULL));
+    CHECK_EQ(tcp_send_space(c.id), 0);
+    c.bnxt += 1000;
+    hack(&c);
+    CHECK_EQ(tcp_send_space(c.id), 1000);
+    CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 1000);
+    CHECK(take(1, NULL));
+    /* what is left of the window rounds up to whole buffers (at most one MSS beyond it) */
+    c.bnxt += 500;
+    hack(&c);
+    CHECK_EQ(tcp_send_space(c.id), 1000); /* 1500 queued, window 2000: 500 bytes -> one buffer */
+    /* all acknowledged, window 0: an idle socket takes a whole message (its first byte is probed) */
+    c.bnxt += 1500;
+    c.hwnd = 0;
+    hack(&c);
+    CHECK(tcp_all_acked(c.id));
+    CHECK_EQ(tcp_send_space(c.id), 4000);
+    CHECK_EQ(tcp_send(c.id, buf, 1500), 1500);
+    CHECK_EQ(tcp_send(c.id, buf, 1000), 0);
+    CHECK(take(0, NULL));
+    at(1000);
+    wseg_t s;
+    CHECK(take(1, &s));
+    CHECK_EQ(s.plen, 1); /* the probe */
+    tcp_abort(c.id);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
+/* Every way a connection ends gives every buffer back: unread received segments at once (they can
+ * never be read), unacknowledged ones when nothing will resend them. */
+enum { END_PASSIVE_FIN, END_ACTIVE_FIN, END_RST_IN, END_ABORT, END_RTX_TIMEOUT, END_FIN_WAIT_2_TIMEOUT,
+       END_PERSIST_TIMEOUT, END_COUNT };
+
+static void test_buffers_back_after_every_close(void)
+{
+    static const char *const names[] = {"passive FIN", "active FIN", "RST in", "abort", "retransmission timeout",
+                                        "FIN-WAIT-2 timeout", "persist timeout"};
+    for (int k = 0; k < END_COUNT; k++) {
+        int before = t_failures;
+        conn_t c = fresh_conn(4, 21, 1000, 8000);
+        hsend(&c, TF_ACK | TF_PSH, "one", 3);
+        hsend(&c, TF_ACK | TF_PSH, "two", 3);
+        uint8_t buf[500];
+        memset(buf, 'q', sizeof buf);
+        CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 500);
+        CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 500);
+        fake_clear_frames();
+        CHECK_EQ(rx_bufs(c.id), 2);
+        CHECK_EQ(tx_bufs(c.id), 2);
+        CHECK_EQ(pool_free_count(), POOL_COUNT - 4);
+        switch (k) {
+        case END_PASSIVE_FIN:
+            hsend(&c, TF_ACK | TF_FIN, NULL, 0);
+            CHECK_EQ(tcp_state(c.id), TCP_CLOSE_WAIT);
+            tcp_close(c.id); /* unread data dropped at once */
+            CHECK_EQ(rx_bufs(c.id), 0);
+            CHECK_EQ(pool_free_count(), POOL_COUNT - 2);
+            c.bnxt += 1001;
+            hack(&c);
+            CHECK_EQ(tcp_state(c.id), TCP_CLOSED);
+            break;
+        case END_ACTIVE_FIN:
+            tcp_close(c.id);
+            CHECK_EQ(rx_bufs(c.id), 0);
+            c.bnxt += 1001;
+            hack(&c);
+            CHECK_EQ(tcp_state(c.id), TCP_FIN_WAIT_2);
+            CHECK_EQ(pool_free_count(), POOL_COUNT);
+            hsend(&c, TF_ACK | TF_PSH, "late", 4); /* acknowledged and discarded, never queued */
+            CHECK_EQ(pool_free_count(), POOL_COUNT);
+            hsend(&c, TF_ACK | TF_FIN, NULL, 0);
+            CHECK_EQ(tcp_state(c.id), TCP_TIME_WAIT);
+            at(fake_now + TCP_TIME_WAIT_MS);
+            break;
+        case END_RST_IN:
+            w_send(4, c.hp, c.bp, c.hseq, 0, TF_RST, 0, NULL, 0);
+            CHECK_EQ(tcp_state(c.id), TCP_CLOSED);
+            CHECK_EQ(pool_free_count(), POOL_COUNT); /* before the app's tcp_free */
+            tcp_free(c.id);
+            break;
+        case END_ABORT:
+            tcp_abort(c.id);
+            break;
+        case END_RTX_TIMEOUT:
+            for (uint32_t t = 1000; t <= 40000 && tcp_state(c.id) != TCP_CLOSED; t += 1000) at(t);
+            CHECK_EQ(tcp_state(c.id), TCP_CLOSED);
+            CHECK(tcp_reset_seen(c.id));
+            CHECK_EQ(pool_free_count(), POOL_COUNT); /* the unread segments too: the app can only free now */
+            tcp_free(c.id);
+            break;
+        case END_FIN_WAIT_2_TIMEOUT:
+            tcp_close(c.id);
+            c.bnxt += 1001;
+            hack(&c);
+            CHECK_EQ(tcp_state(c.id), TCP_FIN_WAIT_2);
+            hsend(&c, TF_ACK | TF_PSH, "late", 4);
+            at(TCP_FIN_WAIT_2_MS + 1);
+            break;
+        case END_PERSIST_TIMEOUT:
+            c.bnxt += 1000;
+            c.hwnd = 0;
+            hack(&c); /* everything acknowledged, window closed */
+            CHECK_EQ(tcp_send(c.id, buf, sizeof buf), 500);
+            for (uint32_t t = 1000; t <= 120000 && tcp_state(c.id) != TCP_CLOSED; t += 500) {
+                at(t);
+                hack(&c); /* the host answers every probe: still 0 */
+            }
+            CHECK_EQ(tcp_state(c.id), TCP_CLOSED);
+            tcp_free(c.id);
+            break;
+        default:
+            break;
+        }
+        fake_clear_frames();
+        CHECK_EQ(tcp_state(c.id), TCP_CLOSED);
+        CHECK_EQ(rx_bufs(c.id) + tx_bufs(c.id), 0);
+        CHECK_EQ(pool_free_count(), POOL_COUNT);
+        if (t_failures != before) fprintf(stderr, "    (after: %s)\n", names[k]);
+    }
+    /* a connection still in the listener's backlog, with data, when the listener closes */
+    setup();
+    tcp_id l = tcp_listen(21, 4);
+    w_send_mss(4, 40000, 21, 10, TF_SYN, 8000, 1460);
+    wseg_t s;
+    CHECK(take(1, &s));
+    w_send(4, 40000, 21, 11, s.seq + 1, TF_ACK | TF_PSH, 8000, "early", 5);
+    CHECK_EQ(pool_free_count(), POOL_COUNT - 1);
+    tcp_close(l);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
 
 /* Stateful fuzz: a host that mostly follows the conversation but picks random sequence numbers, ACKs,
  * flags, windows, sizes and timing, against an application that randomly reads, sends, closes and
@@ -1075,6 +1405,11 @@ int main(void)
     RUN(test_listen_api);
     RUN(test_time_wait_reuse);
     RUN(test_never_over_mtu);
+    RUN(test_window_update_after_pool_frees);
+    RUN(test_window_update_after_ack_and_close);
+    RUN(test_synack_window_nearly_full_pool);
+    RUN(test_tx_buffers_follow_peer_window);
+    RUN(test_buffers_back_after_every_close);
     RUN(test_stateful_fuzz);
     return test_summary("tcp");
 }
