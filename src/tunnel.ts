@@ -3,14 +3,20 @@
 // a Network. Order from the wire up: SLIP -> shaper -> faults -> pcap -> stack, so the pcap
 // shows what the stack itself sent and received (as tcpdump on an interface would).
 import { deviceLimits, type BoardProfile } from "./board/index.js";
-import { faults, openLink, pcapTap, shape, SlipFraming, type FaultOptions, type FrameLink } from "./link/index.js";
+import { faults, openLink, pcapTap, shape, SlipFraming, type ByteLink, type FaultOptions, type FrameLink, type OpenLinkOptions } from "./link/index.js";
 import { SlipNetwork } from "./net/slip-network.js";
 import { Stack, type AddressPair } from "./net/stack.js";
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from "./net/tcp/index.js";
 
 export interface TunnelOptions {
-  /** Link spec: serial:/dev/ttyACM0@115200, tcp:HOST:PORT, unix:PATH, ... */
+  /** Link spec: serial:/dev/ttyACM0@115200, tcp:HOST:PORT, unix:PATH, sim, qemu, ... */
   readonly link: string;
+  /** The board's profile: the sim and qemu links start this board. */
+  readonly board?: BoardProfile;
+  /** More for openLink (state directory, progress notes, timeouts); `board` above wins. */
+  readonly linkOptions?: OpenLinkOptions;
+  /** The link failed after it was open (the board's process died, a socket reset); default: ignored. */
+  readonly onLinkError?: (error: Error) => void;
   readonly mtu: number;
   /** local = the host's address, peer = the board's. */
   readonly ipv4?: AddressPair;
@@ -26,6 +32,8 @@ export interface Tunnel {
   readonly network: SlipNetwork;
   readonly stack: Stack;
   readonly link: FrameLink;
+  /** The byte link under the framing (a ProcessLink for sim and qemu: its pid, readyMs). */
+  readonly bytes: ByteLink;
   close(): Promise<void>;
 }
 
@@ -33,11 +41,13 @@ export interface Tunnel {
 const FRAME_SLACK = 64;
 
 export async function openTunnel(options: TunnelOptions): Promise<Tunnel> {
-  const bytes = await openLink(options.link);
+  const bytes = await openLink(options.link, { ...options.linkOptions, ...(options.board ? { board: options.board } : {}) });
   let link: FrameLink = new SlipFraming(bytes, { name: options.link, maxFrame: options.mtu + FRAME_SLACK });
   if (options.baud !== undefined) link = shape(link, { baud: options.baud });
   if (options.faults) link = faults(link, options.faults);
   if (options.pcap !== undefined) link = pcapTap(link, options.pcap);
+  // Without a listener an 'error' event would end the process; the stack sees the link close anyway.
+  link.on("error", (err) => options.onLinkError?.(err));
   const stack = new Stack(link, {
     mtu: options.mtu,
     tcp: options.tcp,
@@ -48,6 +58,7 @@ export async function openTunnel(options: TunnelOptions): Promise<Tunnel> {
     network: new SlipNetwork(stack),
     stack,
     link,
+    bytes,
     close: async () => {
       stack.close();
       await link.close();
@@ -104,6 +115,7 @@ export function tunnelOptions(profile: BoardProfile | undefined, o: TunnelOverri
   const boardIpv6 = o.peerIp6 ?? a.boardIpv6;
   return {
     link,
+    ...(profile ? { board: profile } : {}),
     mtu,
     tcp,
     ipv4: { local: o.localIp ?? a.hostIpv4, peer: o.peerIp ?? a.boardIpv4 },

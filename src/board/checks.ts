@@ -29,13 +29,28 @@ const NOT_UNICAST_V6 = subnets("ipv6", [
 ]);
 
 export function crossFieldIssues(profile: BoardProfile): ProfileIssue[] {
-  return [...linkIssues(profile), ...rtoIssues(profile), ...addressIssues(profile), ...ftpIssues(profile)];
+  return [
+    ...linkIssues(profile),
+    ...rtoIssues(profile),
+    ...addressIssues(profile),
+    ...ftpIssues(profile),
+    ...firmwareIssues(profile),
+  ];
 }
 
-function linkIssues({ link }: BoardProfile): ProfileIssue[] {
+function linkIssues({ link, qemu }: BoardProfile): ProfileIssue[] {
+  // The qemu link kind has no machine to guess; the sim kind builds the native target for any profile.
+  if (/^qemu(:|$)/.test(link.spec) && qemu === undefined) {
+    return [{ path: "link.spec", message: "is a qemu link: the profile needs a qemu section (machine, firmware)" }];
+  }
   const at = /^serial:.*@(\d+)$/.exec(link.spec);
   if (at === null || Number(at[1]) === link.baud) return [];
   return [{ path: "link.baud", message: `must equal the baud rate in link.spec (${at[1]}), got ${link.baud}` }];
+}
+
+function firmwareIssues({ firmware, ftp }: BoardProfile): ProfileIssue[] {
+  if (firmware?.agentPort === undefined || firmware.agentPort !== ftp.port) return [];
+  return [{ path: "firmware.agentPort", message: `must differ from ftp.port (${ftp.port}), got ${firmware.agentPort}` }];
 }
 
 function rtoIssues({ tcp }: BoardProfile): ProfileIssue[] {

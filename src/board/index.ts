@@ -1,4 +1,5 @@
-// Board profiles: the schema, the typed profile, loading and validation, and the limits the host derives.
+// Board profiles: the schema, the typed profile, loading and validation, the limits the host derives, and
+// building the reference firmware from a profile (the sim and qemu link kinds start it).
 export * from "./profile.js";
 export { PROFILE_SCHEMA, type SchemaNode, type RootSchema } from "./schema.js";
 export { ProfileError, formatIssue, type ProfileIssue } from "./errors.js";
@@ -8,6 +9,7 @@ export {
   loadProfile,
   parseProfile,
   parseProfileText,
+  profileFile,
   type ProfileDirectory,
 } from "./loader.js";
 export {
@@ -19,3 +21,13 @@ export {
   type DeviceLimits,
   type LimitOverrides,
 } from "./limits.js";
+export { DEFAULT_BOARD_FOR, DEFAULT_READY_MS, stateDirectory, type BoardLinkOptions } from "./board-link.js";
+export {
+  buildFirmware,
+  ensureFirmware,
+  FIRMWARE_SHIM_DIR,
+  FirmwareBuildError,
+  INSTALL_HINT,
+  PACKAGE_ROOT,
+  type BuildOptions,
+} from "./firmware-build.js";

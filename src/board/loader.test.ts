@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProfileError } from "./errors.js";
-import { listProfiles, loadProfile, parseProfileText } from "./loader.js";
+import { listProfiles, loadProfile, parseProfile, parseProfileText, profileFile } from "./loader.js";
 import { validProfile, withField } from "./test-support.js";
 
 let dir = "";
@@ -37,6 +37,12 @@ describe("loadProfile", () => {
   it("loads a path ending in .json", async () => {
     const profile = await loadProfile(join(dir, "test-board.json"));
     expect(profile.mtu).toBe(1500);
+  });
+
+  it("remembers the file each profile came from (the firmware build reads that file)", async () => {
+    expect(profileFile(await loadProfile(join(dir, "test-board.json")))).toBe(join(dir, "test-board.json"));
+    expect(profileFile(await loadProfile("test-board", { boardsDir }))).toBe(join(dir, "test-board.json"));
+    expect(profileFile(parseProfile(validProfile(), "memory"))).toBeUndefined();
   });
 
   it("looks a bare name up in the boards directory", async () => {

@@ -1,6 +1,7 @@
 // Finding, reading and validating board profiles: a bare name is a file in the package's boards/ directory,
 // anything ending in .json is a path. Every failure is a ProfileError naming the file.
 import { readdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crossFieldIssues } from "./checks.js";
 import { ProfileError } from "./errors.js";
@@ -12,6 +13,14 @@ import { validateAgainst } from "./validate.js";
 export const BOARDS_DIR = new URL("../../boards/", import.meta.url);
 
 const NAME = new RegExp(PROFILE_SCHEMA.properties.name.pattern, "u");
+
+/** The absolute path each loaded profile came from: the firmware build takes the file itself. */
+const SOURCES = new WeakMap<BoardProfile, string>();
+
+/** The file loadProfile() read `profile` from (absolute), or undefined for a profile built in memory. */
+export function profileFile(profile: BoardProfile): string | undefined {
+  return SOURCES.get(profile);
+}
 
 /** Validates a parsed JSON value as a profile; throws ProfileError listing every problem found. */
 export function parseProfile(value: unknown, file: string): BoardProfile {
@@ -45,7 +54,11 @@ export interface ProfileDirectory {
  * in ".json" (relative to the working directory).
  */
 export async function loadProfile(nameOrFile: string, options: ProfileDirectory = {}): Promise<BoardProfile> {
-  if (nameOrFile.endsWith(".json")) return parseProfileText(await read(nameOrFile, nameOrFile), nameOrFile);
+  if (nameOrFile.endsWith(".json")) {
+    const fromFile = parseProfileText(await read(nameOrFile, nameOrFile), nameOrFile);
+    SOURCES.set(fromFile, resolve(nameOrFile));
+    return fromFile;
+  }
   const dir = options.boardsDir ?? BOARDS_DIR;
   const label = `boards/${nameOrFile}.json`;
   if (!NAME.test(nameOrFile)) {
@@ -54,7 +67,8 @@ export async function loadProfile(nameOrFile: string, options: ProfileDirectory 
     ]);
   }
   const url = new URL(`${nameOrFile}.json`, dir);
-  const profile = parseProfileText(await read(fileURLToPath(url), label, dir), label);
+  const path = fileURLToPath(url);
+  const profile = parseProfileText(await read(path, label, dir), label);
   if (profile.name !== nameOrFile) {
     throw new ProfileError(label, [
       {
@@ -63,6 +77,7 @@ export async function loadProfile(nameOrFile: string, options: ProfileDirectory 
       },
     ]);
   }
+  SOURCES.set(profile, path);
   return profile;
 }
 

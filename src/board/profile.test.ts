@@ -5,10 +5,13 @@ import { BOARDS_DIR, listProfiles, loadProfile, parseProfile } from "./loader.js
 import type {
   Addresses,
   BoardProfile,
+  FirmwareSettings,
   FtpSettings,
   LinkDefaults,
   PacketPool,
+  QemuSettings,
   RetransmitTiming,
+  SimSettings,
   TcpSettings,
 } from "./profile.js";
 import { PROFILE_SCHEMA } from "./schema.js";
@@ -49,6 +52,23 @@ describe("shipped profiles", () => {
     }
   });
 
+  it("the reference targets say how they are launched and built, and are no longer provisional", async () => {
+    const sim = await loadProfile("native-sim");
+    expect(sim.link.spec).toBe("sim");
+    expect(sim.sim).toEqual({ firmware: "firmware-shim/build/posix/hilftp-shim", build: "native", readyTimeoutMs: 10000 });
+    expect(sim.firmware).toEqual({ ramfsSize: 262144, agentPort: 9000 });
+    const qemu = await loadProfile("qemu-netduinoplus2");
+    expect(qemu.link.spec).toBe("qemu");
+    expect(qemu.qemu).toEqual({
+      machine: "netduinoplus2",
+      firmware: "firmware-shim/build/stm32f4/hilftp-shim.elf",
+      build: "stm32",
+      readyTimeoutMs: 30000,
+    });
+    expect(qemu.firmware).toEqual({ ramfsSize: 32768, agentPort: 9000 });
+    for (const p of [sim, qemu]) expect(p.description).not.toMatch(/provisional/i);
+  });
+
   it("keep the stacks' documented defaults", async () => {
     const lwip = await loadProfile("template-lwip");
     expect([lwip.tcp.mss, lwip.tcp.window, lwip.pool.count]).toEqual([536, 4 * 536, 16]);
@@ -78,7 +98,10 @@ describe("the schema", () => {
       Same<Keys<typeof p.tcp.properties.rto>, keyof RetransmitTiming>,
       Same<Keys<typeof p.addresses>, keyof Addresses>,
       Same<Keys<typeof p.ftp>, keyof FtpSettings>,
-    ] = [true, true, true, true, true, true, true];
+      Same<Keys<typeof p.qemu>, keyof QemuSettings>,
+      Same<Keys<typeof p.sim>, keyof SimSettings>,
+      Same<Keys<typeof p.firmware>, keyof FirmwareSettings>,
+    ] = [true, true, true, true, true, true, true, true, true, true];
     expect(same.every(Boolean)).toBe(true);
     expect(Object.keys(validProfile()).every((key) => key in PROFILE_SCHEMA.properties)).toBe(true);
   });
@@ -158,13 +181,37 @@ describe("errors name the file and the field", () => {
     expect(problems(parse([]))).toEqual(["boards/foo.json: must be an object, got an array"]);
   });
 
-  it("keeps qemu and sim open for issue 4, but typed where they are typed", () => {
-    const qemu = withField("qemu", { machine: "netduinoplus2", extra: 1 });
-    const doc = withField("sim", { firmware: "fw", args: ["--fast"] }, qemu);
-    expect(parseProfile(doc, FILE).qemu?.machine).toBe("netduinoplus2");
-    expect(problems(parse(withField("qemu", { machine: "" })))).toEqual([
+  it("types the qemu, sim and firmware sections field by field", () => {
+    const qemu = withField("qemu", { machine: "netduinoplus2", firmware: "fw.elf", build: "stm32", binary: "/opt/qemu", readyTimeoutMs: 5000 });
+    const doc = withField("firmware", { ramfsSize: 4096, agentPort: 9001, ftpMaxSessions: 2 }, withField("sim", { firmware: "fw" }, qemu));
+    const profile = parseProfile(doc, FILE);
+    expect(profile.qemu?.machine).toBe("netduinoplus2");
+    expect(profile.sim).toEqual({ firmware: "fw" });
+    expect(profile.firmware?.ramfsSize).toBe(4096);
+    expect(problems(parse(withField("qemu", { machine: "", firmware: "x" })))).toEqual([
       'boards/foo.json: qemu.machine: must be a non-empty string, got ""',
     ]);
+    expect(problems(parse(withField("qemu", { machine: "m" })))).toEqual([
+      "boards/foo.json: qemu.firmware: is required (a non-empty string)",
+    ]);
+    expect(problems(parse(withField("sim", { firmware: "fw", args: ["--fast"] })))).toEqual([
+      "boards/foo.json: sim.args: unknown field (sim has firmware, build, readyTimeoutMs)",
+    ]);
+    expect(problems(parse(withField("sim", { firmware: "fw", build: "make" })))).toEqual([
+      'boards/foo.json: sim.build: must be one of "native", "stm32", got "make"',
+    ]);
+    expect(problems(parse(withField("firmware", { ramfsSize: 100 })))).toEqual([
+      "boards/foo.json: firmware.ramfsSize: must be an integer from 1024 to 2147483647, got 100",
+    ]);
+    expect(problems(parse(withField("firmware", { ramfsBytes: 4096 }))).join("\n")).toMatch(/firmware\.ramfsBytes: unknown field/);
+  });
+
+  it("takes sim and qemu link specs, with or without a path", () => {
+    const withQemu = withField("qemu", { machine: "netduinoplus2", firmware: "fw.elf" });
+    for (const spec of ["sim", "sim:/opt/shim", "qemu", "qemu:build/fw.elf"]) {
+      expect(parseProfile(withField("link.spec", spec, withQemu), FILE).link.spec).toBe(spec);
+    }
+    expect(problems(parse(withField("link.spec", "sim:")))[0]).toMatch(/^boards\/foo\.json: link\.spec: must be a link spec/);
   });
 });
 
@@ -190,6 +237,15 @@ describe("rules across fields", () => {
     ["ftp.password", "a-password-of-20-chr", "must be at most 19 characters for the netx dialect (NetX keeps 19), got 20"],
   ])("%s = %j", (path, value, message) => {
     expect(problems(parse(withField(path, value)))).toContain(`${FILE}: ${path}: ${message}`);
+  });
+
+  it("wants a qemu section for a qemu link, and an agent port apart from the FTP port", () => {
+    expect(problems(parse(withField("link.spec", "qemu")))).toEqual([
+      "boards/foo.json: link.spec: is a qemu link: the profile needs a qemu section (machine, firmware)",
+    ]);
+    expect(problems(parse(withField("firmware", { agentPort: 21 })))).toEqual([
+      "boards/foo.json: firmware.agentPort: must differ from ftp.port (21), got 21",
+    ]);
   });
 
   it("wants both IPv6 addresses or neither", () => {

@@ -44,17 +44,35 @@ export interface FtpSettings {
   readonly oneMessagePerSegment: boolean;
 }
 
-/** Filled in by issue 4 (QEMU launcher); only machine and firmware are typed so far. */
+/** A make target of firmware-shim/Makefile that builds a board's firmware from its profile. */
+export type FirmwareBuild = "native" | "stm32";
+
+/** What the qemu link kind runs: qemu-system-arm -M machine -kernel firmware. */
 export interface QemuSettings {
-  readonly machine?: string;
-  readonly firmware?: string;
-  readonly [key: string]: unknown;
+  readonly machine: string;
+  readonly firmware: string;
+  readonly build?: FirmwareBuild;
+  readonly binary?: string;
+  readonly readyTimeoutMs?: number;
 }
 
-/** Filled in by issue 4 (native reference target); only firmware is typed so far. */
+/** What the sim link kind runs: the native target as a child process, SLIP on its stdio. */
 export interface SimSettings {
-  readonly firmware?: string;
-  readonly [key: string]: unknown;
+  readonly firmware: string;
+  readonly build?: FirmwareBuild;
+  readonly readyTimeoutMs?: number;
+}
+
+/** Build-time sizes of firmware-shim (tools/profile-config.mjs turns them into board_config.h). */
+export interface FirmwareSettings {
+  readonly ramfsSize?: number;
+  readonly ramfsMaxFiles?: number;
+  readonly agentPort?: number;
+  readonly ftpMaxSessions?: number;
+  readonly ftpIdleTimeoutMs?: number;
+  readonly tcpMaxSockets?: number;
+  readonly tcpMaxRetries?: number;
+  readonly timeWaitMs?: number;
 }
 
 export interface BoardProfile {
@@ -69,6 +87,7 @@ export interface BoardProfile {
   readonly ftp: FtpSettings;
   readonly qemu?: QemuSettings;
   readonly sim?: SimSettings;
+  readonly firmware?: FirmwareSettings;
 }
 
 /** IPv6 prefix length when a profile gives IPv6 addresses but no prefixLength. */

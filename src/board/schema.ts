@@ -27,6 +27,21 @@ export interface RootSchema extends SchemaNode {
 
 const ms = (what: string): SchemaNode => ({ type: "integer", minimum: 1, maximum: 600000, description: what });
 
+const BUILD = {
+  type: "string",
+  enum: ["native", "stm32"],
+  description:
+    "make target of firmware-shim/Makefile that builds `firmware` from this profile when it is missing or stale " +
+    "(absent: the image is prebuilt and never built).",
+} as const satisfies SchemaNode;
+
+const READY = {
+  type: "integer",
+  minimum: 100,
+  maximum: 600000,
+  description: "How long the link waits, after starting the board, for it to answer ping (default: sim 10 s, qemu 30 s).",
+} as const satisfies SchemaNode;
+
 export const PROFILE_SCHEMA = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: "urn:hilftp:board-profile",
@@ -55,8 +70,8 @@ export const PROFILE_SCHEMA = {
       properties: {
         spec: {
           type: "string",
-          title: "a link spec such as serial:/dev/ttyACM0@115200, tcp:127.0.0.1:5555, unix:PATH, sim or qemu",
-          pattern: "^(?:(?:serial|tcp|tcp-listen|unix|unix-listen):.+|(?:sim|qemu)(?::.*)?)$",
+          title: "a link spec such as serial:/dev/ttyACM0@115200, tcp:127.0.0.1:5555, unix:PATH, sim[:PATH] or qemu[:PATH]",
+          pattern: "^(?:(?:serial|tcp|tcp-listen|unix|unix-listen):.+|(?:sim|qemu)(?::.+)?)$",
           description: "Default link spec (--link overrides it).",
         },
         baud: {
@@ -169,19 +184,52 @@ export const PROFILE_SCHEMA = {
     },
     qemu: {
       type: "object",
-      description: "How to launch the board in QEMU (issue 4; more fields may follow).",
-      additionalProperties: true,
+      description: "What the qemu link kind launches: qemu-system-arm with this machine and firmware, its USART on a socket.",
+      required: ["machine", "firmware"],
+      additionalProperties: false,
       properties: {
-        machine: { type: "string", minLength: 1, description: "qemu-system-arm -machine value." },
-        firmware: { type: "string", minLength: 1, description: "Firmware image, relative to the package root." },
+        machine: { type: "string", minLength: 1, description: "qemu-system-arm -machine value (netduinoplus2)." },
+        firmware: { type: "string", minLength: 1, description: "Firmware image (-kernel), relative to the package root." },
+        build: BUILD,
+        binary: {
+          type: "string",
+          minLength: 1,
+          description: "QEMU executable (default qemu-system-arm on PATH; HILFTP_QEMU overrides).",
+        },
+        readyTimeoutMs: READY,
       },
     },
     sim: {
       type: "object",
-      description: "How to start the native reference target (issue 4; more fields may follow).",
-      additionalProperties: true,
+      description: "What the sim link kind runs: the native target as a child process, SLIP on its stdin/stdout.",
+      required: ["firmware"],
+      additionalProperties: false,
       properties: {
         firmware: { type: "string", minLength: 1, description: "Executable, relative to the package root." },
+        build: BUILD,
+        readyTimeoutMs: READY,
+      },
+    },
+    firmware: {
+      type: "object",
+      description:
+        "Build-time sizes of firmware-shim that have no field above (tools/profile-config.mjs writes them into " +
+        "board_config.h; core/config.h has the defaults).",
+      additionalProperties: false,
+      properties: {
+        ramfsSize: { type: "integer", minimum: 1024, maximum: 2147483647, description: "Bytes of file data in the RAM file system." },
+        ramfsMaxFiles: { type: "integer", minimum: 1, maximum: 65535, description: "Files and directories the RAM file system holds." },
+        agentPort: { type: "integer", minimum: 1, maximum: 65535, description: "TCP port of the test agent." },
+        ftpMaxSessions: { type: "integer", minimum: 1, maximum: 64, description: "FTP sessions at once (NetX: 4)." },
+        ftpIdleTimeoutMs: {
+          type: "integer",
+          minimum: 1000,
+          maximum: 2147483647,
+          description: "An idle FTP session is dropped after this long.",
+        },
+        tcpMaxSockets: { type: "integer", minimum: 2, maximum: 255, description: "TCP sockets (listeners and connections)." },
+        tcpMaxRetries: { type: "integer", minimum: 1, maximum: 255, description: "Retransmissions before a connection is reset." },
+        timeWaitMs: { type: "integer", minimum: 0, maximum: 600000, description: "How long TIME-WAIT lasts." },
       },
     },
   },

@@ -2,6 +2,7 @@
 // hilftp's command line: dispatches to one module per command and turns every failure into
 // one line on stderr and a non-zero exit code (1: the operation failed, 2: bad usage).
 import { FtpError } from "../ftp/client/index.js";
+import { qemu, sim } from "./board.js";
 import { demo } from "./demo.js";
 import { get } from "./get.js";
 import { ls } from "./ls.js";
@@ -13,7 +14,7 @@ import { mkdir, mv, rm, rmdir } from "./simple.js";
 import { FaultSpecError } from "../tunnel.js";
 import { UsageError } from "./url.js";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, ls, get, put, rm, mkdir, rmdir, mv, demo, tun, ping };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, ls, get, put, rm, mkdir, rmdir, mv, demo, tun, ping, sim, qemu };
 
 const HELP = `usage: hilftp <command> [options]
 
@@ -24,9 +25,14 @@ const HELP = `usage: hilftp <command> [options]
   get URL [-o FILE] [-c]        download (-o - for stdout, -c to resume)
   put FILE URL [--append] [-c]  upload (URL ending in / keeps the file name)
   rm URL | mkdir URL | rmdir URL | mv URL NEWPATH
-  tun --link SPEC [--dev NAME] [--mtu N] [--local-ip A --peer-ip B] [--local-ip6 A --peer-ip6 B]
-      [--pcap FILE] [--faults drop=..,seed=..] [--baud N]
+  tun --link SPEC|--board NAME [--dev NAME] [--mtu N] [--local-ip A --peer-ip B]
+      [--local-ip6 A --peer-ip6 B] [--pcap FILE] [--faults drop=..,seed=..] [--baud N]
                                 attach a SLIP link to a TUN device (root; default hil0, MTU 1500)
+  sim [--board NAME] [--listen tcp:HOST:PORT|unix:PATH] [--firmware EXE] [--state-dir DIR]
+  qemu [--board NAME] [--listen tcp:HOST:PORT|unix:PATH] [--firmware ELF] [--qemu BINARY]
+                                start the native target (default native-sim) or the board in QEMU
+                                (default qemu-netduinoplus2) and serve its link until SIGINT/SIGTERM;
+                                then --link tcp:HOST:PORT reaches it (default: a free port, printed)
 
   ping ADDRESS|board (--board NAME | --link SPEC) [-c N] [-s SIZE]
                                 ICMP/ICMPv6 echo over the tunnel
@@ -34,7 +40,8 @@ const HELP = `usage: hilftp <command> [options]
   URLs: ftp://[user[:password]@]host[:port]/path   (IPv6: ftp://[::1]:2121/; "board" = the board)
   client options: --active (active mode), --timeout SECONDS, -v (show the FTP dialogue)
   tunnel options (serve and every client command): --board NAME|FILE.json, --link SPEC
-      (serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT, tcp-listen:HOST:PORT, unix:PATH, unix-listen:PATH),
+      (serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT, tcp-listen:HOST:PORT, unix:PATH, unix-listen:PATH,
+      sim[:EXE], qemu[:ELF]: start the board, built if needed; native-sim and qemu-netduinoplus2 use them),
       --mtu N, --local-ip A, --peer-ip B, --local-ip6 A, --peer-ip6 B, --pcap FILE, --baud N,
       --faults drop=0.02,corrupt=0.01,dup=0.01,reorder=0.02,seed=7`;
 

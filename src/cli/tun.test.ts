@@ -6,7 +6,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { run } from "../testing/peers.js";
-import { resolveTunOptions, type TunArgValues } from "./tun.js";
+import { loadProfile } from "../board/index.js";
+import { resolveTunOptions, tunProfileDefaults, type TunArgValues } from "./tun.js";
 import { UsageError } from "./url.js";
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "cli", "main.js");
@@ -73,6 +74,23 @@ describe("resolveTunOptions", () => {
     }
     expect(caught).toBeInstanceOf(UsageError);
     expect((caught as Error).message).toMatch(why);
+  });
+});
+
+describe("tunProfileDefaults (--board)", () => {
+  it("takes the profile's link, MTU and addresses; IPv6 only where the MTU carries it", async () => {
+    const sim = tunProfileDefaults(await loadProfile("native-sim"));
+    expect(sim).toEqual({ link: "sim", mtu: 1500, localIp: "198.51.100.1", peerIp: "198.51.100.2", localIp6: "2001:db8::1", peerIp6: "2001:db8::2" });
+    expect(resolveTunOptions({ values: { board: "native-sim" }, profileDefaults: sim })).toEqual({
+      link: "sim",
+      dev: "hil0",
+      mtu: 1500,
+      ipv4: { local: "198.51.100.1", peer: "198.51.100.2" },
+      ipv6: { local: "2001:db8::1", peer: "2001:db8::2" },
+    });
+    const qemu = await loadProfile("qemu-netduinoplus2");
+    expect(tunProfileDefaults(qemu)).toEqual({ link: "qemu", mtu: 576, localIp: "198.51.100.1", peerIp: "198.51.100.2" });
+    expect(tunProfileDefaults(qemu, 1500).localIp6).toBe("2001:db8::1");
   });
 });
 

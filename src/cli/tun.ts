@@ -1,27 +1,22 @@
 // hilftp tun: attaches a SLIP link to a Linux TUN device until SIGINT/SIGTERM, so ping, curl,
 // lftp and Wireshark on the host reach the board. Prints one line once the device is up.
-// Option values resolve against defaults a board profile may supply (resolveTunOptions), so
-// `--board` can be added without touching the rest.
+// The options are the other network commands' (LINK_OPTIONS, --board included) plus --dev; their
+// values resolve against defaults the board profile supplies (resolveTunOptions). A board whose link
+// is sim or qemu is started before the device comes up and stopped when it goes down.
 import { parseArgs } from "node:util";
+import { deviceLimits, type BoardProfile } from "../board/index.js";
 import { faults, LinkError, openLink, parseLinkSpec, pcapTap, shape, SlipFraming, type FaultOptions, type FrameLink } from "../link/index.js";
 import { FaultSpecError, parseFaults } from "../tunnel.js";
 import { assertRoot, planTun, startTunBridge, TunError, type TunBridge } from "../tun/index.js";
+import { cliLinkOptions, LINK_OPTIONS, linkBoard } from "./link-options.js";
 import { UsageError } from "./url.js";
 
 export const TUN_USAGE =
-  "usage: hilftp tun --link SPEC [--dev NAME] [--mtu N] [--local-ip A --peer-ip B] [--local-ip6 A --peer-ip6 B] [--pcap FILE] [--faults drop=..,seed=..] [--baud N]";
+  "usage: hilftp tun --link SPEC|--board NAME [--dev NAME] [--mtu N] [--local-ip A --peer-ip B] [--local-ip6 A --peer-ip6 B] [--pcap FILE] [--faults drop=..,seed=..] [--baud N]";
 
 export const TUN_ARGS = {
-  link: { type: "string" },
+  ...LINK_OPTIONS,
   dev: { type: "string" },
-  mtu: { type: "string" },
-  "local-ip": { type: "string" },
-  "peer-ip": { type: "string" },
-  "local-ip6": { type: "string" },
-  "peer-ip6": { type: "string" },
-  pcap: { type: "string" },
-  faults: { type: "string" },
-  baud: { type: "string" },
 } as const;
 
 /** What parseArgs gives for TUN_ARGS: every value a string, absent when not on the command line. */
@@ -41,6 +36,8 @@ export interface TunProfileDefaults {
 
 export interface TunCommandOptions {
   readonly link: string;
+  /** The board the link starts (sim, qemu) or is sized for. */
+  readonly board?: BoardProfile;
   readonly dev: string;
   readonly mtu: number;
   /** local = the host's address on the device, peer = the board's. */
@@ -123,9 +120,30 @@ export function describeRoutes(bridge: Pick<TunBridge, "ipv4" | "ipv6">): string
   return parts.join(", ");
 }
 
+/** What a profile supplies to resolveTunOptions: its link, MTU and addresses (IPv6 when its MTU allows). */
+export function tunProfileDefaults(profile: BoardProfile, mtuOverride?: number): TunProfileDefaults {
+  let limits = deviceLimits(profile);
+  try {
+    if (mtuOverride !== undefined) limits = deviceLimits(profile, { mtu: mtuOverride });
+  } catch {
+    // an unusable --mtu: resolveTunOptions says so as a usage error
+  }
+  const a = profile.addresses;
+  return {
+    link: profile.link.spec,
+    mtu: profile.mtu,
+    localIp: a.hostIpv4,
+    peerIp: a.boardIpv4,
+    ...(limits.ipv6 && a.hostIpv6 !== undefined && a.boardIpv6 !== undefined ? { localIp6: a.hostIpv6, peerIp6: a.boardIpv6 } : {}),
+  };
+}
+
 export async function tun(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: TUN_ARGS });
-  await runTun(resolveTunOptions({ values }));
+  const board = await linkBoard(values);
+  const mtu = values.mtu !== undefined && /^\d+$/.test(values.mtu) ? Number(values.mtu) : undefined;
+  const options = resolveTunOptions({ values, ...(board ? { profileDefaults: tunProfileDefaults(board, mtu) } : {}) });
+  await runTun(board ? { ...options, board } : options);
 }
 
 /** Opens the link, brings the device up, relays until SIGINT/SIGTERM or until the bridge ends. */
@@ -140,7 +158,11 @@ export async function runTun(options: TunCommandOptions): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const bytes = await openLink(options.link, { signal: abort.signal });
+    const bytes = await openLink(options.link, {
+      ...cliLinkOptions("hilftp tun"),
+      signal: abort.signal,
+      ...(options.board ? { board: options.board } : {}),
+    });
     let link: FrameLink = new SlipFraming(bytes, { name: options.link, maxFrame: options.mtu + 64 });
     if (options.baud !== undefined) link = shape(link, { baud: options.baud });
     if (options.faults) link = faults(link, options.faults);

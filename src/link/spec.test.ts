@@ -37,7 +37,7 @@ describe("parseLinkSpec", () => {
 
   it("rejects bad specs with one line naming the spec", () => {
     const cases: [string, RegExp][] = [
-      ["ftp:x", /^ftp:x: unknown link kind "ftp" \(expected one of serial, tcp, tcp-listen, unix, unix-listen\)$/],
+      ["ftp:x", /^ftp:x: unknown link kind "ftp" \(expected one of serial, tcp, tcp-listen, unix, unix-listen, sim, qemu\)$/],
       ["pair", /^pair: unknown link kind "pair"/],
       ["", /^: unknown link kind ""/],
       ["serial", /^serial: missing the part after "serial:"$/],
@@ -75,6 +75,24 @@ describe("parseLinkSpec", () => {
   });
 
   it("lists every kind it can parse", () => {
-    expect([...LINK_KINDS].sort()).toEqual(["serial", "tcp", "tcp-listen", "unix", "unix-listen"]);
+    expect([...LINK_KINDS].sort()).toEqual(["qemu", "serial", "sim", "tcp", "tcp-listen", "unix", "unix-listen"]);
+  });
+});
+
+describe("parseLinkSpec: the board-starting kinds", () => {
+  it("parses sim and qemu bare or with a path, and formats them back", () => {
+    expect(parseLinkSpec("sim")).toEqual({ kind: "sim" });
+    expect(parseLinkSpec("sim:./build/posix/hilftp-shim")).toEqual({ kind: "sim", path: "./build/posix/hilftp-shim" });
+    expect(parseLinkSpec("qemu")).toEqual({ kind: "qemu" });
+    expect(parseLinkSpec("qemu:/opt/fw/board:1.elf")).toEqual({ kind: "qemu", path: "/opt/fw/board:1.elf" });
+    for (const text of ["sim", "qemu", "sim:/x/shim", "qemu:fw.elf"]) expect(formatLinkSpec(parseLinkSpec(text))).toBe(text);
+  });
+
+  it("wants a path after the colon, and the other kinds still want their part", () => {
+    expect(badSpec("sim:").message).toBe("sim:: missing path");
+    expect(badSpec("qemu:").message).toBe("qemu:: missing path");
+    expect(badSpec("tcp").message).toBe('tcp: missing the part after "tcp:"');
+    expect(badSpec("unix-listen").message).toBe('unix-listen: missing the part after "unix-listen:"');
+    expect(badSpec("simulator").message).toMatch(/^simulator: unknown link kind "simulator"/);
   });
 });

@@ -1,6 +1,6 @@
-// Link spec strings ("serial:/dev/ttyUSB0@115200", "tcp:[::1]:5555", ...) parsed into typed
-// values and formatted back. One table entry per kind: a later kind (sim, qemu) is one more
-// member of LinkSpec, one more parser here and one more opener in open.ts.
+// Link spec strings ("serial:/dev/ttyUSB0@115200", "tcp:[::1]:5555", "sim", "qemu:fw.elf", ...)
+// parsed into typed values and formatted back. One table entry per kind: a kind is one member of
+// LinkSpec, one parser here and one opener in open.ts.
 import { isIPv6 } from "node:net";
 import { LinkError } from "./errors.js";
 
@@ -23,18 +23,31 @@ interface PathSpec<K extends string> {
 /** tcp: connects; tcp-listen: waits for the board side to connect. */
 export type TcpSpec = HostPortSpec<"tcp"> | HostPortSpec<"tcp-listen">;
 export type UnixSpec = PathSpec<"unix"> | PathSpec<"unix-listen">;
+/**
+ * A board started by the link itself: `sim` (the native target) or `qemu` (qemu-system-arm).
+ * path: a prebuilt executable / firmware image; without it the profile's is built if needed.
+ */
+export interface BoardProcessSpec<K extends "sim" | "qemu" = "sim" | "qemu"> {
+  readonly kind: K;
+  readonly path?: string;
+}
+export type SimSpec = BoardProcessSpec<"sim">;
+export type QemuSpec = BoardProcessSpec<"qemu">;
 
-export type LinkSpec = SerialSpec | TcpSpec | UnixSpec;
+export type LinkSpec = SerialSpec | TcpSpec | UnixSpec | SimSpec | QemuSpec;
 export type LinkKind = LinkSpec["kind"];
 
-type KindParser<K extends LinkKind> = (rest: string, text: string) => Extract<LinkSpec, { kind: K }>;
+/** rest: the text after "KIND:", undefined when the spec is the bare kind name. */
+type KindParser<K extends LinkKind> = (rest: string | undefined, text: string) => Extract<LinkSpec, { kind: K }>;
 
 const PARSERS: { readonly [K in LinkKind]: KindParser<K> } = {
-  serial: (rest, text) => parseSerial(rest, text),
-  tcp: (rest, text) => ({ kind: "tcp", ...parseHostPort(rest, text, 1) }),
-  "tcp-listen": (rest, text) => ({ kind: "tcp-listen", ...parseHostPort(rest, text, 0) }),
-  unix: (rest, text) => ({ kind: "unix", path: nonEmptyPath(rest, text) }),
-  "unix-listen": (rest, text) => ({ kind: "unix-listen", path: nonEmptyPath(rest, text) }),
+  serial: (rest, text) => parseSerial(after("serial", rest, text), text),
+  tcp: (rest, text) => ({ kind: "tcp", ...parseHostPort(after("tcp", rest, text), text, 1) }),
+  "tcp-listen": (rest, text) => ({ kind: "tcp-listen", ...parseHostPort(after("tcp-listen", rest, text), text, 0) }),
+  unix: (rest, text) => ({ kind: "unix", path: nonEmptyPath(after("unix", rest, text), text) }),
+  "unix-listen": (rest, text) => ({ kind: "unix-listen", path: nonEmptyPath(after("unix-listen", rest, text), text) }),
+  sim: (rest, text) => (rest === undefined ? { kind: "sim" } : { kind: "sim", path: nonEmptyPath(rest, text) }),
+  qemu: (rest, text) => (rest === undefined ? { kind: "qemu" } : { kind: "qemu", path: nonEmptyPath(rest, text) }),
 };
 
 export const LINK_KINDS: readonly LinkKind[] = Object.keys(PARSERS) as LinkKind[];
@@ -50,11 +63,10 @@ export function parseLinkSpec(text: string): LinkSpec {
   if (!isKind(name)) {
     throw bad(text, `unknown link kind "${name}" (expected one of ${LINK_KINDS.join(", ")})`);
   }
-  if (colon < 0) throw bad(text, `missing the part after "${name}:"`);
-  return parseKind(name, text.slice(colon + 1), text);
+  return parseKind(name, colon < 0 ? undefined : text.slice(colon + 1), text);
 }
 
-function parseKind<K extends LinkKind>(kind: K, rest: string, text: string): LinkSpec {
+function parseKind<K extends LinkKind>(kind: K, rest: string | undefined, text: string): LinkSpec {
   const parser: KindParser<K> = PARSERS[kind];
   return parser(rest, text);
 }
@@ -70,7 +82,15 @@ export function formatLinkSpec(spec: LinkSpec): string {
     case "unix":
     case "unix-listen":
       return `${spec.kind}:${spec.path}`;
+    case "sim":
+    case "qemu":
+      return spec.path === undefined ? spec.kind : `${spec.kind}:${spec.path}`;
   }
+}
+
+function after(kind: string, rest: string | undefined, text: string): string {
+  if (rest === undefined) throw bad(text, `missing the part after "${kind}:"`);
+  return rest;
 }
 
 function parseSerial(rest: string, text: string): SerialSpec {
