@@ -22,6 +22,13 @@ export interface FrameLink extends EventEmitter<FrameLinkEvents> {
   readonly name: string;
   /** Sends one frame. false: above the high-water mark, wait for 'drain' before sending more. */
   send(frame: Buffer): boolean;
+  /**
+   * Optional: sends one frame given as two pieces (IP and TCP headers, then the payload) without
+   * joining them first. A link offers it only when it is done with both pieces by the time it
+   * returns (it encodes them), so the caller may reuse the head buffer for the next frame. Links
+   * that keep frames (queues, delays, captures) do not offer it; send() is then the way.
+   */
+  sendPieces?(head: Buffer, body: Buffer): boolean;
   /** Flushes what was sent, closes the link (and everything below it), resolves once it is closed. */
   close(): Promise<void>;
   /** A snapshot of the counters of this link and every layer below it. */

@@ -5,7 +5,7 @@ export { emptyStats, type ByteLink, type FrameLink, type FrameLinkEvents, type L
 export { openFrameLink, openLink, type OpenLinkOptions } from "./open.js";
 export { linkPair, type LinkPairOptions } from "./pair.js";
 export { frameLinkPair, type FrameLinkPairOptions } from "./memory-link.js";
-export { END, ESC, ESC_END, ESC_ESC, SlipDecoder, encodeSlip, slipEncodedLength } from "./slip-codec.js";
+export { END, ESC, ESC_END, ESC_ESC, SlipDecoder, encodeSlip, encodeSlipInto, escapeSlipInto, slipEncodedBound, slipEncodedLength } from "./slip-codec.js";
 export { DEFAULT_MAX_FRAME, SlipFraming, type SlipFramingOptions } from "./slip-framing.js";
 export { FrameLinkDecorator } from "./decorator.js";
 export { shape, type ShapeOptions } from "./shape.js";

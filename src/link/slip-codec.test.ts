@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32, type Random } from "./prng.js";
-import { END, ESC, ESC_END, ESC_ESC, SlipDecoder, encodeSlip, slipEncodedLength } from "./slip-codec.js";
+import { END, ESC, ESC_END, ESC_ESC, SlipDecoder, encodeSlip, encodeSlipInto, escapeSlipInto, slipEncodedBound, slipEncodedLength } from "./slip-codec.js";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 
@@ -148,5 +148,69 @@ describe("SlipDecoder", () => {
   it("rejects a maxFrame that is not a positive integer", () => {
     expect(() => new SlipDecoder(0, () => undefined)).toThrow(RangeError);
     expect(() => new SlipDecoder(1.5, () => undefined)).toThrow(RangeError);
+  });
+});
+
+describe("encodeSlipInto and escapeSlipInto", () => {
+  it("write what encodeSlip makes, at an offset, and pieces escape as one frame", () => {
+    const rand = mulberry32(21);
+    const out = Buffer.alloc(4000, 0x77);
+    for (let i = 0; i < 200; i++) {
+      const f = spicyFrame(rand, Math.floor(rand() * 1500));
+      const n = encodeSlipInto(f, out, 5);
+      expect(out.subarray(5, 5 + n).equals(encodeSlip(f))).toBe(true);
+      expect(n).toBeLessThanOrEqual(slipEncodedBound(f.length));
+      const cut = Math.floor(rand() * (f.length + 1));
+      out[0] = END;
+      let o = escapeSlipInto(f.subarray(0, cut), out, 1);
+      o = escapeSlipInto(f.subarray(cut), out, o);
+      out[o++] = END;
+      expect(out.subarray(0, o).equals(encodeSlip(f))).toBe(true);
+    }
+  });
+
+  it("throw RangeError when the target has no room", () => {
+    expect(() => encodeSlipInto(hex("01 c0 02"), Buffer.alloc(5), 0)).toThrow(RangeError);
+    expect(() => escapeSlipInto(hex("01 02 03"), Buffer.alloc(4), 2)).toThrow(RangeError);
+    expect(encodeSlipInto(hex("01 c0 02"), Buffer.alloc(6), 0)).toBe(6);
+  });
+});
+
+describe("SlipDecoder in place", () => {
+  function decodeInPlace(maxFrame: number, chunks: Buffer[]): { frames: Buffer[]; decoder: SlipDecoder } {
+    const frames: Buffer[] = [];
+    const decoder = new SlipDecoder(maxFrame, (f) => frames.push(f), { inPlace: true });
+    for (const c of chunks) decoder.push(c);
+    return { frames, decoder };
+  }
+
+  it("returns every frame intact however the stream is chunked, and frames stay valid", () => {
+    const rand = mulberry32(8);
+    const frames = Array.from({ length: 300 }, () => spicyFrame(rand, 1 + Math.floor(rand() * 1500)));
+    for (const maxChunk of [1, 3, 64, 1500, 4096, 1 << 30]) {
+      // A fresh wire per pass: the decoder changes the chunks it is given.
+      const wire = Buffer.concat(frames.map(encodeSlip));
+      const { frames: got, decoder } = decodeInPlace(1500, chop(rand, wire, maxChunk));
+      expectFrames(got, frames);
+      expect([decoder.frames, decoder.oversize, decoder.badEscape]).toEqual([frames.length, 0, 0]);
+    }
+  }, 30_000);
+
+  it("delivers a frame with escapes that lies in one chunk as a view of that chunk", () => {
+    const frame = hex("41 c0 42 db 43");
+    const chunk = Buffer.concat([encodeSlip(hex("01")), encodeSlip(frame)]);
+    const { frames } = decodeInPlace(100, [chunk]);
+    expect(frames).toEqual([hex("01"), frame]);
+    expect(frames[1]!.buffer).toBe(chunk.buffer);
+  });
+
+  it("counts oversize frames and bad escapes as the copying decoder does", () => {
+    const rand = mulberry32(12);
+    const exact = spicyFrame(rand, 64);
+    const over = spicyFrame(rand, 65);
+    const wire = Buffer.concat([encodeSlip(exact), encodeSlip(over), hex("c0 01 db 41 02 c0"), encodeSlip(hex("11 22"))]);
+    const { frames, decoder } = decodeInPlace(64, [wire]);
+    expect(frames).toEqual([exact, hex("11 22")]);
+    expect([decoder.oversize, decoder.badEscape]).toEqual([1, 1]);
   });
 });

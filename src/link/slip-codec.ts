@@ -18,6 +18,7 @@ export const END = 0xc0;
 export const ESC = 0xdb;
 export const ESC_END = 0xdc;
 export const ESC_ESC = 0xdd;
+const EMPTY_SLAB = Buffer.alloc(0);
 
 /** Bytes encodeSlip(frame) produces: payload + escapes + two ENDs. What a UART has to carry. */
 export function slipEncodedLength(frame: Buffer): number {
@@ -33,29 +34,92 @@ function countByte(buf: Buffer, byte: number): number {
 /** END + frame with END/ESC escaped + END. */
 export function encodeSlip(frame: Buffer): Buffer {
   const out = Buffer.allocUnsafe(slipEncodedLength(frame));
-  out[0] = END;
-  let o = 1;
-  let pos = 0;
-  let nextEnd = frame.indexOf(END);
-  let nextEsc = frame.indexOf(ESC);
-  // Copy the runs between special bytes in bulk; they are ~128 bytes long in random data.
-  while (nextEnd >= 0 || nextEsc >= 0) {
-    const isEnd = nextEnd >= 0 && (nextEsc < 0 || nextEnd < nextEsc);
-    const at = isEnd ? nextEnd : nextEsc;
-    o += frame.copy(out, o, pos, at);
-    out[o++] = ESC;
-    out[o++] = isEnd ? ESC_END : ESC_ESC;
-    pos = at + 1;
-    if (isEnd) nextEnd = frame.indexOf(END, pos);
-    else nextEsc = frame.indexOf(ESC, pos);
-  }
-  o += frame.copy(out, o, pos);
-  out[o] = END;
+  encodeSlipInto(frame, out, 0);
   return out;
+}
+
+/** The most bytes encodeSlipInto can write for a frame of `length` bytes (every byte escaped). */
+export function slipEncodedBound(length: number): number {
+  return 2 * length + 2;
+}
+
+/**
+ * Writes END + escaped frame + END at target[offset..] and returns the bytes written. The room
+ * needed is slipEncodedLength(frame); slipEncodedBound(frame.length) always suffices, so a caller
+ * that encodes into a larger buffer needs no counting pass. Throws RangeError when it does not fit.
+ */
+export function encodeSlipInto(frame: Buffer, target: Buffer, offset: number): number {
+  if (offset >= target.length) throw new RangeError(`SLIP frame does not fit at ${offset} in ${target.length}`);
+  target[offset] = END;
+  const o = escapeSlipInto(frame, target, offset + 1);
+  if (o >= target.length) throw new RangeError(`SLIP frame does not fit at ${offset} in ${target.length}`);
+  target[o] = END;
+  return o + 1 - offset;
+}
+
+/**
+ * Writes bytes with END and ESC escaped (no framing ENDs) at target[offset..]; returns the offset
+ * after them. Pieces written one after the other form one frame's body. Throws RangeError when
+ * they do not fit.
+ */
+export function escapeSlipInto(bytes: Buffer, target: Buffer, offset: number): number {
+  const n = bytes.length;
+  // Where the special bytes are: found with the native indexOf (runs are ~128 bytes in random data).
+  let k = 0;
+  let nextEnd = bytes.indexOf(END);
+  let nextEsc = bytes.indexOf(ESC);
+  if (nextEnd < 0) nextEnd = n;
+  if (nextEsc < 0) nextEsc = n;
+  while (nextEnd < n || nextEsc < n) {
+    if (k === specials.length) specials = growInt32(specials);
+    if (nextEnd < nextEsc) {
+      specials[k++] = nextEnd;
+      nextEnd = bytes.indexOf(END, nextEnd + 1);
+      if (nextEnd < 0) nextEnd = n;
+    } else {
+      specials[k++] = nextEsc;
+      nextEsc = bytes.indexOf(ESC, nextEsc + 1);
+      if (nextEsc < 0) nextEsc = n;
+    }
+  }
+  if (offset < 0 || offset + n + k > target.length) throw new RangeError(`SLIP bytes do not fit at ${offset} in ${target.length}`);
+  // One bulk copy to k bytes past the final place, then each run moves left within the target
+  // (copyWithin: no view per run, unlike Buffer#copy) to make room for the escapes before it.
+  target.set(bytes, offset + k);
+  if (k === 0) return offset + n;
+  const base = offset + k;
+  let o = offset;
+  let from = 0;
+  for (let j = 0; j < k; j++) {
+    const at = specials[j]!;
+    if (at > from) {
+      target.copyWithin(o, base + from, base + at);
+      o += at - from;
+    }
+    target[o++] = ESC;
+    target[o++] = bytes[at] === END ? ESC_END : ESC_ESC;
+    from = at + 1;
+  }
+  if (n > from) {
+    target.copyWithin(o, base + from, base + n);
+    o += n - from;
+  }
+  return o;
+}
+
+/** Positions of special bytes, reused by escapeSlipInto (it never re-enters). */
+let specials: Int32Array = new Int32Array(256);
+
+function growInt32(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 const OVERFLOW = -1;
 const BAD_ESCAPE = -2;
+/** Memory for decoded frames that needed a copy. */
+const SLAB = 64 * 1024;
 
 /**
  * Streaming decoder. Feed it bytes in chunks of any size; it calls onFrame once per frame.
@@ -65,7 +129,14 @@ const BAD_ESCAPE = -2;
  *   of it is skipped up to the next END without being buffered.
  * - ESC followed by anything but ESC_END/ESC_ESC drops the frame and counts it in `badEscape`.
  * A delivered frame may be a view into the chunk that was pushed (no copy when the frame lies
- * within one chunk and has no escapes): do not change a chunk after pushing it.
+ * within one chunk and has no escapes): do not change a chunk after pushing it. With `inPlace`,
+ * a frame with escapes inside one chunk is unescaped where it lies (the output never overtakes
+ * the input) and delivered as a view too: the chunks pushed must then be the decoder's to change.
+ * That saves fresh memory per frame, which on the build machines costs more than the copy
+ * (2-4 us per 4 KiB page touched for the first time). Frames that still need a copy (split
+ * across chunks, or escaped without inPlace) are cut from shared slabs (one allocation per SLAB
+ * bytes, not one per frame); a slab is never written again once a frame was cut from it, so
+ * every frame stays valid as long as the receiver holds it.
  */
 export class SlipDecoder {
   oversize = 0;
@@ -78,13 +149,19 @@ export class SlipDecoder {
   // Out-values of unescape(), kept as fields so the hot path allocates nothing.
   private tailEsc = false;
   private escScan = -1;
+  private slab: Buffer = EMPTY_SLAB;
+  private slabUsed = 0;
+
+  private readonly inPlace: boolean;
 
   constructor(
     readonly maxFrame: number,
     private readonly onFrame: (frame: Buffer) => void,
+    options: { readonly inPlace?: boolean } = {},
   ) {
     if (!Number.isInteger(maxFrame) || maxFrame < 1) throw new RangeError(`maxFrame must be a positive integer`);
     this.acc = Buffer.allocUnsafe(maxFrame);
+    this.inPlace = options.inPlace ?? false;
   }
 
   push(chunk: Buffer): void {
@@ -110,7 +187,7 @@ export class SlipDecoder {
         continue;
       }
       const stop = endAt < 0 ? n : endAt;
-      const len = this.unescape(chunk, pos, stop, this.acc, this.accLen, this.escPending, nextEsc);
+      const len = this.unescape(chunk, pos, stop, this.acc, this.accLen, this.maxFrame, this.escPending, nextEsc);
       nextEsc = this.escScan;
       if (len === OVERFLOW || len === BAD_ESCAPE) {
         if (len === OVERFLOW) this.oversize++;
@@ -133,7 +210,9 @@ export class SlipDecoder {
         this.badEscape++; // ESC immediately before END
       } else if (len > 0) {
         this.frames++;
-        this.onFrame(Buffer.from(this.acc.subarray(0, len)));
+        const out = this.room(len);
+        this.acc.copy(out, this.slabUsed, 0, len);
+        this.onFrame(this.cut(len));
       }
       this.accLen = 0;
       this.escPending = false;
@@ -152,24 +231,50 @@ export class SlipDecoder {
       }
       return nextEsc;
     }
-    const out = Buffer.allocUnsafe(Math.min(len, this.maxFrame));
-    const got = this.unescape(chunk, from, to, out, 0, false, nextEsc);
+    if (this.inPlace) {
+      const got = this.unescape(chunk, from, to, chunk, from, from + this.maxFrame, false, nextEsc);
+      if (got === OVERFLOW) this.oversize++;
+      else if (got === BAD_ESCAPE || this.tailEsc) this.badEscape++;
+      else {
+        this.frames++;
+        this.onFrame(chunk.subarray(from, got));
+      }
+      return this.escScan;
+    }
+    // Unescape straight into the slab; only what it produced is taken from it.
+    const out = this.room(Math.min(len, this.maxFrame));
+    const got = this.unescape(chunk, from, to, out, this.slabUsed, this.slabUsed + this.maxFrame, false, nextEsc);
     if (got === OVERFLOW) this.oversize++;
     else if (got === BAD_ESCAPE || this.tailEsc) this.badEscape++;
     else {
       this.frames++;
-      this.onFrame(out.subarray(0, got));
+      this.onFrame(this.cut(got - this.slabUsed));
     }
     return this.escScan;
   }
 
+  /** The current slab, with at least `len` bytes free from slabUsed on. */
+  private room(len: number): Buffer {
+    if (this.slab.length - this.slabUsed < len) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB, len));
+      this.slabUsed = 0;
+    }
+    return this.slab;
+  }
+
+  /** Takes the `len` bytes written at slabUsed as a frame; the next one starts 8-aligned. */
+  private cut(len: number): Buffer {
+    const at = this.slabUsed;
+    this.slabUsed = Math.min(this.slab.length, (at + len + 7) & ~7);
+    return this.slab.subarray(at, at + len);
+  }
+
   /**
-   * Unescapes src[from, to) (which holds no END) into dst at dOff, capped at maxFrame bytes.
-   * Returns the new length, OVERFLOW or BAD_ESCAPE; sets tailEsc when src ends inside an ESC pair
-   * and escScan to the ESC scan position for the caller's next use.
+   * Unescapes src[from, to) (which holds no END) into dst at dOff, up to dst offset `cap`.
+   * Returns the new dst offset, OVERFLOW or BAD_ESCAPE; sets tailEsc when src ends inside an ESC
+   * pair and escScan to the ESC scan position for the caller's next use.
    */
-  private unescape(src: Buffer, from: number, to: number, dst: Buffer, dOff: number, startEsc: boolean, nextEsc: number): number {
-    const cap = this.maxFrame;
+  private unescape(src: Buffer, from: number, to: number, dst: Buffer, dOff: number, cap: number, startEsc: boolean, nextEsc: number): number {
     let i = from;
     let e = nextEsc;
     this.tailEsc = false;
@@ -193,7 +298,12 @@ export class SlipDecoder {
       const runEnd = e < to ? e : to;
       const run = runEnd - i;
       if (dOff + run > cap) return this.fail(OVERFLOW, e);
-      if (run > 0) dOff += src.copy(dst, dOff, i, runEnd);
+      if (run > 0) {
+        if (dst === src) {
+          if (dOff !== i) src.copyWithin(dOff, i, runEnd);
+          dOff += run;
+        } else dOff += src.copy(dst, dOff, i, runEnd);
+      }
       if (e >= to) {
         this.escScan = e;
         return dOff;

@@ -1,4 +1,8 @@
 import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LinkError } from "./errors.js";
 import type { FrameLink } from "./frame-link.js";
@@ -43,6 +47,57 @@ describe("SlipFraming over linkPair", () => {
     expect(board.stats).toMatchObject({ framesIn: 3, bytesIn: 1508, wireBytesIn: 1517, framesOut: 1 });
     await host.close();
     await once(board, "close");
+  });
+
+  it("sends a frame given in two pieces as one, and a burst of frames as one write", async () => {
+    const [a, b] = linkPair();
+    const host = new SlipFraming(a);
+    const board = new SlipFraming(b);
+    const writes: number[] = [];
+    b.on("data", (chunk: Buffer) => writes.push(chunk.length));
+    const atBoard = nextFrames(board, 3);
+    const head = Buffer.from([0x45, 0xc0, 0x01]);
+    expect(host.sendPieces(head, Buffer.from([0xdb, 0x02]))).toBe(true);
+    head.fill(0); // the pieces are free again once sendPieces returned
+    host.send(Buffer.from("second"));
+    host.sendPieces(Buffer.from("third"), Buffer.alloc(0));
+    expect(await atBoard).toEqual([Buffer.from([0x45, 0xc0, 0x01, 0xdb, 0x02]), Buffer.from("second"), Buffer.from("third")]);
+    expect(writes).toEqual([9 + 8 + 7]);
+    expect(host.stats).toMatchObject({ framesOut: 3, bytesOut: 5 + 6 + 5, wireBytesOut: 24 });
+    await host.close();
+    await once(board, "close");
+  });
+
+  it("over a socket, send() says false only when 'drain' follows (a relay that waits for it never stalls)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hilftp-slip-"));
+    const server = createServer();
+    try {
+      const path = join(dir, "link.sock");
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      const accepted = once(server, "connection");
+      const a = connect(path);
+      await once(a, "connect");
+      const [b] = (await accepted) as [Socket];
+      const host = new SlipFraming(a);
+      const board = new SlipFraming(b);
+      const total = 2000;
+      const all = nextFrames(board, total);
+      const frame = Buffer.alloc(1500, 0x11);
+      // A kernel socket takes a write at once and then says true even past its high-water mark:
+      // a false computed from bytes not yet written would wait for a 'drain' that never comes.
+      for (let sent = 0; sent < total; ) {
+        const more = host.send(frame);
+        sent++;
+        if (!more && sent < total) await once(host, "drain");
+      }
+      expect((await all).length).toBe(total);
+      expect(board.stats.framesIn).toBe(total);
+      await host.close();
+      await once(board, "close");
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("drops and counts oversize frames and bad escapes from the wire", async () => {

@@ -12,6 +12,8 @@ import {
   buildIcmpEchoPacket,
   buildIpTcpPacket,
   formatIp,
+  ipTcpPacketLength,
+  writeIpTcpHeaders,
   parseIcmpv4,
   parseIcmpv6,
   parseIp,
@@ -19,6 +21,7 @@ import {
   parseTcp,
   sameIp,
   TCP_FLAGS,
+  type TcpOptions,
   type TcpSegment,
 } from "./wire/index.js";
 import { zeroCounters, type StackCounters, type TcpTotals } from "./counters.js";
@@ -85,6 +88,14 @@ interface ListenerEntry {
   halfOpen: number;
 }
 
+/** IpTcpPacketInit with writable fields, filled in per segment. */
+interface SegmentInit {
+  src: Buffer;
+  dst: Buffer;
+  readonly tcp: { srcPort: number; dstPort: number; seq: number; ack: number; flags: number; window: number; options: TcpOptions | undefined; payload: Buffer };
+}
+
+const EMPTY = Buffer.alloc(0);
 const realClock: Clock = { now: () => performance.now() };
 const EPHEMERAL_MIN = 49152;
 const EPHEMERAL_SPAN = 65536 - EPHEMERAL_MIN;
@@ -113,11 +124,21 @@ export class Stack {
   private readonly connections = new Map<string, Entry>();
   private readonly listeners = new Map<number, ListenerEntry>();
   private readonly pings = new Map<number, (rttMs: number) => void>();
+  /** The connection the previous TCP segment went to. */
+  private lastEntry: Entry | undefined;
   private nextEphemeral = EPHEMERAL_MIN + Math.floor(Math.random() * EPHEMERAL_SPAN);
   private pingId = Math.floor(Math.random() * 0xffff);
   private pingSeq = 0;
   private closed = false;
   private readonly onFrameBound = (frame: Buffer): void => this.receive(frame);
+  /** Where the IP and TCP headers of a packet are built for link.sendPieces (IPv6 + 60 bytes of TCP header). */
+  private readonly head = Buffer.allocUnsafeSlow(128);
+  private readonly headViews: (Buffer | undefined)[] = [];
+  private readonly segInit: SegmentInit = {
+    src: EMPTY,
+    dst: EMPTY,
+    tcp: { srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, options: undefined, payload: EMPTY },
+  };
 
   constructor(
     private readonly link: FrameLink,
@@ -224,6 +245,7 @@ export class Stack {
     for (const e of [...this.connections.values()]) e.socket.destroy();
     for (const e of this.connections.values()) clearTimeout(e.timer);
     this.connections.clear();
+    this.lastEntry = undefined;
   }
 
   get connectionCount(): number {
@@ -264,7 +286,12 @@ export class Stack {
       return;
     }
     const seg = r.value;
-    const entry = this.connections.get(connKey(fam.family, seg.dstPort, src, seg.srcPort));
+    // Bulk traffic is one connection: check the last one that matched before building a key.
+    let entry = this.lastEntry;
+    if (entry === undefined || entry.fam !== fam || entry.localPort !== seg.dstPort || entry.remotePort !== seg.srcPort || !sameIp(entry.remote, src)) {
+      entry = this.connections.get(connKey(fam.family, seg.dstPort, src, seg.srcPort));
+      if (entry) this.lastEntry = entry;
+    }
     if (entry) {
       entry.socket.connection.handle(seg);
       this.rearm(entry);
@@ -344,6 +371,8 @@ export class Stack {
         const e = holder.entry;
         if (!e) return;
         clearTimeout(e.timer);
+        e.timer = undefined;
+        if (this.lastEntry === e) this.lastEntry = undefined;
         this.collect(e);
         if (this.connections.get(key) === e) this.connections.delete(key);
       },
@@ -356,14 +385,25 @@ export class Stack {
     return entry;
   }
 
-  /** (Re)arm the connection's timer at the state machine's next deadline. */
+  /**
+   * Keep the connection's timer at or before the state machine's next deadline. The
+   * deadline moves later with nearly every ACK (the RTO restarts); a timer already set
+   * earlier is left alone and re-armed when it fires, instead of a clearTimeout and a
+   * setTimeout per segment. A timer is cleared at once only when nothing is due any more.
+   */
   private rearm(e: Entry): void {
     const deadline = e.socket.connection.nextDeadline();
-    if (deadline === e.deadline) return;
+    if (deadline === undefined) {
+      if (e.timer !== undefined) {
+        clearTimeout(e.timer);
+        e.timer = undefined;
+        e.deadline = undefined;
+      }
+      return;
+    }
+    if (e.timer !== undefined && e.deadline !== undefined && e.deadline <= deadline) return;
     clearTimeout(e.timer);
     e.deadline = deadline;
-    e.timer = undefined;
-    if (deadline === undefined) return;
     e.timer = setTimeout(() => {
       e.timer = undefined;
       e.deadline = undefined;
@@ -384,25 +424,54 @@ export class Stack {
   }
 
   private sendSegment(fam: Family, dst: Buffer, srcPort: number, dstPort: number, seg: OutSegment): void {
-    this.transmit(
-      buildIpTcpPacket({
-        src: fam.local,
-        dst,
-        tcp: { srcPort, dstPort, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, options: seg.options, payload: seg.payload },
-      }),
-    );
+    // One reused description per stack: the codecs read it before this returns.
+    const init = this.segInit;
+    const tcp = init.tcp;
+    init.src = fam.local;
+    init.dst = dst;
+    tcp.srcPort = srcPort;
+    tcp.dstPort = dstPort;
+    tcp.seq = seg.seq;
+    tcp.ack = seg.ack;
+    tcp.flags = seg.flags;
+    tcp.window = seg.window;
+    tcp.options = seg.options;
+    tcp.payload = seg.payload;
+    try {
+      if (this.link.sendPieces === undefined) {
+        this.transmit(buildIpTcpPacket(init));
+        return;
+      }
+      // The link encodes headers and payload straight onto the wire: no packet buffer, no payload copy.
+      if (!this.admit(ipTcpPacketLength(fam.family, seg.options, seg.payload.length))) return;
+      this.link.sendPieces(this.headView(writeIpTcpHeaders(this.head, 0, init)), seg.payload);
+    } finally {
+      tcp.payload = EMPTY; // the payload views the connection's send buffer: do not hold it
+    }
+  }
+
+  /** head[0, length), one view per length kept: nearly every header is 40 or 60 bytes long. */
+  private headView(length: number): Buffer {
+    let view = this.headViews[length];
+    if (view === undefined) this.headViews[length] = view = this.head.subarray(0, length);
+    return view;
   }
 
   private transmit(packet: Buffer): void {
-    if (this.closed) return;
-    if (packet.length > this.mtu) {
+    if (this.admit(packet.length)) this.link.send(packet);
+  }
+
+  /** Whether a packet of `length` bytes may go out now (counted if so). */
+  private admit(length: number): boolean {
+    if (this.closed) return false;
+    if (length > this.mtu) {
       // A bug above (MSS not clamped): never put a frame over the MTU on the wire.
       this.counters.oversize++;
-      return;
+      return false;
     }
     this.counters.framesOut++;
-    this.counters.bytesOut += packet.length;
-    this.link.send(packet);
+    this.counters.bytesOut += length;
+    return true;
   }
 
   private endpoints(e: Entry): SocketEndpoints {

@@ -209,7 +209,10 @@ export class TcpConnection {
     this.flush();
   }
 
-  /** Queue bytes to send; returns how many were taken (0..data.length). onWritable follows a short count. */
+  /**
+   * Queue bytes to send; returns how many were taken (0..data.length). onWritable follows a short count.
+   * A buffer of 4 KiB or more is sent from the caller's memory (no copy): leave it unchanged until acknowledged.
+   */
   write(data: Buffer): number {
     if (!this.canWrite()) return 0;
     const n = this.buf.write(data);

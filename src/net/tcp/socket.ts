@@ -4,6 +4,9 @@
 // window shrinks while the application leaves data unread in the readable buffer.
 // The socket knows nothing of IP or ports: the owner wires onSegment to the
 // interface and feeds arriving segments to `connection.handle()`.
+// Chunks of 4 KiB or more are sent from the writer's memory until acknowledged (no
+// copy, see send-buffer.ts): as with any Node stream, a written Buffer is the
+// stream's; do not change it afterwards.
 import { Duplex } from "node:stream";
 import { TcpConnection } from "./connection.js";
 import { TcpError } from "./errors.js";

@@ -6,7 +6,7 @@ import { TCP_FLAGS, parseTcp, type TcpSegmentInit } from "./tcp.js";
 import { parseIcmpv4, parseIcmpv6 } from "./icmp.js";
 import { IP_PROTO } from "./ipv4.js";
 import { writeIpv6Header } from "./ipv6.js";
-import { buildIcmpEchoPacket, buildIpTcpPacket, ipTcpPacketLength, parseIpPacket, writeIpTcpPacket } from "./packet.js";
+import { buildIcmpEchoPacket, buildIpTcpPacket, ipTcpPacketLength, parseIpPacket, writeIpTcpHeaders, writeIpTcpPacket } from "./packet.js";
 import { randomBytes, seededRandom, tsharkFields } from "./test-support.js";
 
 const { SYN, ACK, PSH, FIN, RST } = TCP_FLAGS;
@@ -155,5 +155,25 @@ describe("tshark decodes what we emit", () => {
     expect(ip.ok && parseTcp(ip.value.payload, ip.value.src, ip.value.dst)).toEqual({ ok: false, error: "bad-checksum" });
     const echo = parseIpPacket(packets[7] as Buffer);
     expect(echo.ok && parseIcmpv4(echo.value.payload)).toMatchObject({ ok: true, value: { kind: "echo-request", id: 7 } });
+  });
+});
+
+describe("writeIpTcpHeaders", () => {
+  it("writes the headers of buildIpTcpPacket, checksums covering a payload it does not copy", () => {
+    const rand = seededRandom(5);
+    const head = Buffer.alloc(200, 0xee);
+    for (const [src, dst] of [[H4, B4], [H6, B6]] as const) {
+      for (const length of [0, 1, 2, 3, 536, 1001, 1460]) {
+        // An odd byteOffset too: the payload's alignment must not change the sum.
+        const payload = randomBytes(rand, length + 1).subarray(1);
+        const options = length % 2 === 0 ? { mss: 1460, windowScale: 3 } : undefined;
+        const tcp: TcpSegmentInit = { srcPort: 20, dstPort: 40000, seq: 99, ack: 7, flags: ACK | PSH, window: 512, options, payload };
+        const n = writeIpTcpHeaders(head, 3, { src, dst, tcp });
+        const whole = buildIpTcpPacket({ src, dst, tcp });
+        expect(n).toBe(whole.length - length);
+        expect(Buffer.concat([head.subarray(3, 3 + n), payload]).equals(whole)).toBe(true);
+      }
+    }
+    expect(() => writeIpTcpHeaders(Buffer.alloc(39), 0, { src: H4, dst: B4, tcp: { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: ACK, window: 0 } })).toThrow(RangeError);
   });
 });

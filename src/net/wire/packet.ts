@@ -2,10 +2,10 @@
 // upper-layer header written straight into it, and one parse call that picks IPv4 or IPv6 from the first byte.
 
 import { icmpEchoLength, writeIcmpEcho, type IcmpEchoInit } from "./icmp.js";
-import { IPV4_HEADER_LENGTH, IP_PROTO, parseIpv4, writeIpv4Header, type Ipv4Header } from "./ipv4.js";
-import { IPV6_HEADER_LENGTH, parseIpv6, writeIpv6Header, type Ipv6Header } from "./ipv6.js";
+import { IPV4_HEADER_LENGTH, IP_PROTO, parseIpv4, writeIpv4Header, type Ipv4Header, type Ipv4HeaderInit } from "./ipv4.js";
+import { IPV6_HEADER_LENGTH, parseIpv6, writeIpv6Header, type Ipv6Header, type Ipv6HeaderInit } from "./ipv6.js";
 import { fail, ok, type Parsed } from "./result.js";
-import { tcpHeaderLength, writeTcp, type TcpOptions, type TcpSegmentInit } from "./tcp.js";
+import { tcpHeaderLength, writeTcp, writeTcpHeader, type TcpOptions, type TcpSegmentInit } from "./tcp.js";
 
 /** IP-level fields for a packet out; the IP version follows the address length (4 or 16 bytes). */
 export interface IpFieldsInit {
@@ -52,12 +52,35 @@ function ipHeaderLength(src: Uint8Array): number {
   throw new RangeError(`address of ${src.length} bytes`);
 }
 
+// One header description per family, filled in per packet (the writers read it before returning):
+// the per-packet object literal was a measurable share of the stack's garbage.
+const NO_ADDRESS = new Uint8Array(0);
+const v4Fields: { -readonly [K in keyof Ipv4HeaderInit]: Ipv4HeaderInit[K] } = { src: NO_ADDRESS, dst: NO_ADDRESS, protocol: 0, payloadLength: 0 };
+const v6Fields: { -readonly [K in keyof Ipv6HeaderInit]: Ipv6HeaderInit[K] } = { src: NO_ADDRESS, dst: NO_ADDRESS, nextHeader: 0, payloadLength: 0 };
+
 function writeIpHeader(target: Buffer, offset: number, fields: IpFieldsInit, protocol: number, payloadLength: number): number {
   const { src, dst, ttl, tos } = fields;
   if (src.length === 4) {
-    return writeIpv4Header(target, offset, { src, dst, protocol, payloadLength, ttl, tos, ident: fields.ident, dontFragment: fields.dontFragment });
+    const f = v4Fields;
+    f.src = src;
+    f.dst = dst;
+    f.protocol = protocol;
+    f.payloadLength = payloadLength;
+    f.ttl = ttl;
+    f.tos = tos;
+    f.ident = fields.ident;
+    f.dontFragment = fields.dontFragment;
+    return writeIpv4Header(target, offset, f);
   }
-  return writeIpv6Header(target, offset, { src, dst, nextHeader: protocol, payloadLength, hopLimit: ttl, trafficClass: tos, flowLabel: fields.flowLabel });
+  const f = v6Fields;
+  f.src = src;
+  f.dst = dst;
+  f.nextHeader = protocol;
+  f.payloadLength = payloadLength;
+  f.hopLimit = ttl;
+  f.trafficClass = tos;
+  f.flowLabel = fields.flowLabel;
+  return writeIpv6Header(target, offset, f);
 }
 
 /** Bytes of the IP + TCP packet buildIpTcpPacket makes (to check against the MTU before building). */
@@ -79,6 +102,23 @@ export function writeIpTcpPacket(target: Buffer, offset: number, init: IpTcpPack
   writeIpHeader(target, offset, init, IP_PROTO.TCP, tcpLength);
   writeTcp(target, offset + ipLength, init.tcp, init.src, init.dst);
   return ipLength + tcpLength;
+}
+
+/**
+ * Writes the IP header and the TCP header with options at target[offset..], both checksums filled in as if
+ * init.tcp.payload followed, and returns the header bytes: for a link that takes a frame as headers and
+ * payload in two pieces, so the payload is never copied into a packet buffer. Throws RangeError as
+ * writeIpTcpPacket does.
+ */
+export function writeIpTcpHeaders(target: Buffer, offset: number, init: IpTcpPacketInit): number {
+  const ipLength = ipHeaderLength(init.src);
+  const tcpHeader = tcpHeaderLength(init.tcp.options);
+  if (offset < 0 || offset + ipLength + tcpHeader > target.length) {
+    throw new RangeError(`headers of ${ipLength + tcpHeader} bytes do not fit at ${offset} in ${target.length}`);
+  }
+  writeIpHeader(target, offset, init, IP_PROTO.TCP, tcpHeader + (init.tcp.payload?.length ?? 0));
+  writeTcpHeader(target, offset + ipLength, init.tcp, init.src, init.dst);
+  return ipLength + tcpHeader;
 }
 
 /** One Buffer holding the IP header, the TCP header with options and the payload, checksums filled in. */

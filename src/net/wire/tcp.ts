@@ -232,13 +232,45 @@ function checkRange(name: string, value: number, max: number): void {
  * Throws RangeError on a programming error (field out of range, target too small); never on packet data.
  */
 export function writeTcp(target: Buffer, offset: number, seg: TcpSegmentInit, src: Uint8Array, dst: Uint8Array): number {
-  const options = seg.options ?? NO_OPTIONS;
   const payload = seg.payload ?? EMPTY;
-  const headerLength = tcpHeaderLength(options);
+  const headerLength = tcpHeaderLength(seg.options ?? NO_OPTIONS);
   const total = headerLength + payload.length;
   if (offset < 0 || offset + total > target.length) {
     throw new RangeError(`TCP segment of ${total} bytes does not fit at ${offset} in ${target.length}`);
   }
+  writeFields(target, offset, seg, headerLength, src, dst);
+  const i = offset + headerLength;
+  if (payload.length > 0 && !(payload.buffer === target.buffer && payload.byteOffset === target.byteOffset + i)) {
+    target.set(payload, i);
+  }
+  const checksum = finishChecksum(sum16Range(target, offset, offset + total, pseudoHeaderSum(src, dst, PROTO_TCP, total)));
+  put16(target, offset + 16, checksum);
+  return total;
+}
+
+/**
+ * Writes only the header and options at target[offset..], with the checksum over them and seg.payload as if
+ * the payload followed: for a caller that sends header and payload as two pieces (the payload is not copied
+ * here). Returns the header bytes written. Throws RangeError as writeTcp does.
+ */
+export function writeTcpHeader(target: Buffer, offset: number, seg: TcpSegmentInit, src: Uint8Array, dst: Uint8Array): number {
+  const payload = seg.payload ?? EMPTY;
+  const headerLength = tcpHeaderLength(seg.options ?? NO_OPTIONS);
+  if (offset < 0 || offset + headerLength > target.length) {
+    throw new RangeError(`TCP header of ${headerLength} bytes does not fit at ${offset} in ${target.length}`);
+  }
+  const total = headerLength + payload.length;
+  writeFields(target, offset, seg, headerLength, src, dst);
+  // The header is a whole number of 32-bit words, so the payload's words line up after it.
+  let sum = sum16Range(target, offset, offset + headerLength, pseudoHeaderSum(src, dst, PROTO_TCP, total));
+  if (payload.length > 0) sum = sum16Range(payload, 0, payload.length, sum);
+  put16(target, offset + 16, finishChecksum(sum));
+  return headerLength;
+}
+
+/** Header fields and options (checksum field zeroed), after range checks. */
+function writeFields(t: Buffer, o: number, seg: TcpSegmentInit, headerLength: number, src: Uint8Array, dst: Uint8Array): void {
+  const options = seg.options ?? NO_OPTIONS;
   if (src.length !== dst.length || (src.length !== 4 && src.length !== 16)) {
     throw new RangeError(`address lengths ${src.length}/${dst.length}`);
   }
@@ -248,8 +280,6 @@ export function writeTcp(target: Buffer, offset: number, seg: TcpSegmentInit, sr
   checkRange("flags", seg.flags, 0xff);
   const urgent = seg.urgent ?? 0;
   checkRange("urgent pointer", urgent, 0xffff);
-  const t = target;
-  const o = offset;
   put16(t, o, seg.srcPort);
   put16(t, o + 2, seg.dstPort);
   put32(t, o + 4, seg.seq >>> 0);
@@ -308,12 +338,6 @@ export function writeTcp(target: Buffer, offset: number, seg: TcpSegmentInit, sr
       }
     }
   }
-  if (payload.length > 0 && !(payload.buffer === t.buffer && payload.byteOffset === t.byteOffset + i)) {
-    t.set(payload, i);
-  }
-  const checksum = finishChecksum(sum16Range(t, o, o + total, pseudoHeaderSum(src, dst, PROTO_TCP, total)));
-  put16(t, o + 16, checksum);
-  return total;
 }
 
 /** "SYN|ACK"-style text for logs and test messages. */
