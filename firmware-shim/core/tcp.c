@@ -2,9 +2,14 @@
  *
  * Design:
  * - a static table of TCP_MAX_SOCKETS control blocks; tcp_id = index.
- * - receive: in-order only. An accepted data segment stays in the pool buffer it arrived in (meta.off/len
- *   frame its payload) on the socket's rx queue until the application releases it. Out-of-order segments
- *   are dropped and answered with an immediate duplicate ACK.
+ * - receive: an accepted data segment stays in the pool buffer it arrived in (meta.off/len frame its
+ *   payload) on the socket's rx queue until the application releases it. A segment beyond a hole is answered
+ *   with an immediate duplicate ACK and, when it lies inside the advertised window, held in its buffer on the
+ *   socket's out-of-order queue (at most TCP_MAX_OOO buffers, never the pool's last POOL_RESERVE) until the
+ *   hole is filled (RFC 9293 3.10.7.4: "SHOULD be held"). Without that a sender in loss recovery that sends
+ *   new data ahead of its retransmissions (Linux does) would lose that new data at every recovery, and a
+ *   NewReno sender cannot leave recovery until something above its recovery point is acknowledged: it
+ *   would be left with ever longer retransmission timeouts (Karn: no RTT sample from retransmitted data).
  * - send: each tcp_send call copies its bytes into pool buffers of at most one MSS each (payload only; the
  *   headers are built into a scratch buffer at every (re)transmission), so segments never mix two calls.
  *   At most TCP_MAX_INFLIGHT buffers are queued per socket; a buffer is freed when its bytes are acked.
@@ -45,6 +50,14 @@
 #define SEQ_GE(a, b) SEQ_LE(b, a)
 #define TIME_DUE(now, t) ((int32_t)((uint32_t)(now) - (uint32_t)(t)) >= 0)
 
+/* Out-of-order buffers a connection may hold: a window's worth of full segments needs at most
+ * TCP_WINDOW / MSS of them; the cap guards the pool against a peer sending many small pieces. */
+#ifndef TCP_MAX_OOO
+#define TCP_MAX_OOO TCP_MAX_INFLIGHT
+#endif
+/* pkt_meta_t.flags of a held out-of-order segment: it carried the peer's FIN. */
+#define PKT_FIN 0x01
+
 /* MSS we advertise and the most we send, per family: the profile's TCP_MSS is the IPv4 figure. */
 #define MSS_CAP(hdrs) ((NET_MAX_DGRAM - (hdrs)) < 0 ? 0 : (NET_MAX_DGRAM - (hdrs)))
 #define V4_MSS_MAX ((TCP_MSS) < MSS_CAP(40) ? (TCP_MSS) : MSS_CAP(40))
@@ -83,6 +96,8 @@ typedef struct {
     uint8_t txq_count;
     pkt_t rxq_head, rxq_tail;
     uint32_t rxq_bytes;
+    pkt_t oooq_head; /* held out-of-order segments, ascending, not overlapping, all beyond rcv_nxt */
+    uint16_t ooo_count;
     uint32_t rto, rtx_at, persist_ivl, persist_at, delack_at, tw_at;
     uint32_t stamp; /* creation order */
 } tcb_t;
@@ -144,14 +159,22 @@ static void free_queue(pkt_t *head, pkt_t *tail)
     *head = *tail = PKT_NONE;
 }
 
+static void free_ooo(tcb_t *c)
+{
+    pkt_t tail = PKT_NONE;
+    free_queue(&c->oooq_head, &tail);
+    c->ooo_count = 0;
+}
+
 static void release_slot(tcb_t *c)
 {
     free_queue(&c->txq_head, &c->txq_tail);
     free_queue(&c->rxq_head, &c->rxq_tail);
+    free_ooo(c);
     memset(c, 0, sizeof *c);
     c->state = TCP_CLOSED;
     c->parent = -1;
-    c->txq_head = c->txq_tail = c->rxq_head = c->rxq_tail = PKT_NONE;
+    c->txq_head = c->txq_tail = c->rxq_head = c->rxq_tail = c->oooq_head = PKT_NONE;
     net_touch();
 }
 
@@ -168,6 +191,7 @@ static void enter_closed(tcb_t *c, bool error)
     stop_timers(c);
     free_queue(&c->txq_head, &c->txq_tail);
     c->txq_count = 0;
+    free_ooo(c);
     if (error) {
         free_queue(&c->rxq_head, &c->rxq_tail);
         c->rxq_bytes = 0;
@@ -263,6 +287,8 @@ static uint32_t sent_bufs(const tcb_t *c, uint32_t sent_end)
  *   this segment, so its data comes with an ACK that frees them first (a request/response peer is
  *   never held up by our unacknowledged reply; a lost reply costs at most a dropped frame that is
  *   retransmitted);
+ * - c's held out-of-order buffers: their data lies inside the window offered from rcv_nxt, so they are
+ *   part of what the window promises, not taken from it;
  * minus POOL_RESERVE, which is kept for the driver and never promised, with one exception: a SYN or
  *   SYN-ACK offers one segment as long as two buffers are free (one for that segment, one left for the
  *   driver), so that a new connection never starts with a zero window it would then have to reopen.
@@ -271,7 +297,7 @@ static uint32_t sent_bufs(const tcb_t *c, uint32_t sent_end)
 static uint32_t rcv_window_for(tcb_t *c, uint32_t sent_end, bool syn)
 {
     uint32_t w = c->rxq_bytes < TCP_WINDOW ? TCP_WINDOW - c->rxq_bytes : 0;
-    size_t fr = pool_free_count() + (g_in_pkt != PKT_NONE ? 1u : 0u) + sent_bufs(c, sent_end);
+    size_t fr = pool_free_count() + (g_in_pkt != PKT_NONE ? 1u : 0u) + sent_bufs(c, sent_end) + c->ooo_count;
     uint32_t bufs = fr > POOL_RESERVE ? (uint32_t)(fr - POOL_RESERVE) : 0;
     if (syn && bufs == 0 && fr >= 2) bufs = 1;
     uint32_t by_pool = bufs * c->rcv_mss;
@@ -413,7 +439,7 @@ static void retransmit_first(tcb_t *c)
 void tcp_init(void)
 {
     for (int i = 0; i < TCP_MAX_SOCKETS; i++) {
-        g_tcb[i].txq_head = g_tcb[i].txq_tail = g_tcb[i].rxq_head = g_tcb[i].rxq_tail = PKT_NONE;
+        g_tcb[i].txq_head = g_tcb[i].txq_tail = g_tcb[i].rxq_head = g_tcb[i].rxq_tail = g_tcb[i].oooq_head = PKT_NONE;
         g_tcb[i].used = 0;
         release_slot(&g_tcb[i]);
     }
@@ -696,6 +722,7 @@ void tcp_close(tcp_id s)
     /* unread data is dropped; later data is acknowledged and discarded */
     free_queue(&c->rxq_head, &c->rxq_tail);
     c->rxq_bytes = 0;
+    free_ooo(c);
     switch (c->state) {
     case TCP_LISTEN:
     case TCP_SYN_SENT:
@@ -892,6 +919,7 @@ static void enter_time_wait(tcb_t *c)
     stop_timers(c);
     free_queue(&c->txq_head, &c->txq_tail);
     c->txq_count = 0;
+    free_ooo(c);
     c->tw_on = 1;
     c->tw_at = now() + TCP_TIME_WAIT_MS;
     c->app_closed = 1; /* only a closed socket gets here */
@@ -1008,6 +1036,83 @@ static bool process_ack(tcb_t *c, const seg_t *s)
         }
     }
     return true;
+}
+
+/* A data segment starting beyond rcv_nxt (payload/plen, at seq): holds it, in the buffer it arrived in, on the
+ * out-of-order queue when it lies inside the advertised window and the limits allow. Parts already held are
+ * trimmed off; a FIN is kept only with the segment's untrimmed end. True when the buffer was kept. */
+static bool ooo_keep(tcb_t *c, pkt_t pkt, uint32_t seq, uint8_t *payload, size_t plen, bool fin)
+{
+    if (plen == 0 || c->app_closed || c->fin_rcvd || !receiving(c)) return false;
+    if (c->ooo_count >= TCP_MAX_OOO || pool_free_count() <= POOL_RESERVE) return false;
+    if (!SEQ_LT(seq, c->rcv_adv)) return false;
+    if (plen > c->rcv_adv - seq) { /* only what the window promised */
+        plen = c->rcv_adv - seq;
+        fin = false;
+    }
+    pkt_t prev = PKT_NONE, next = c->oooq_head;
+    while (next != PKT_NONE && SEQ_LE(pool_meta(next)->seq, seq)) {
+        prev = next;
+        next = pool_meta(next)->next;
+    }
+    if (prev != PKT_NONE) {
+        const pkt_meta_t *pm = pool_meta(prev);
+        uint32_t pend = pm->seq + (uint32_t)(pm->len - pm->off);
+        if (SEQ_GE(pend, seq + (uint32_t)plen)) return false; /* held already */
+        if (SEQ_GT(pend, seq)) {
+            payload += pend - seq;
+            plen -= pend - seq;
+            seq = pend;
+        }
+    }
+    if (next != PKT_NONE && SEQ_LT(pool_meta(next)->seq, seq + (uint32_t)plen)) {
+        plen = pool_meta(next)->seq - seq; /* the rest is held (or comes again) */
+        fin = false;
+        if (plen == 0) return false;
+    }
+    pkt_meta_t *m = pool_meta(pkt);
+    m->off = (uint16_t)(payload - pool_data(pkt));
+    m->len = (uint16_t)(m->off + plen);
+    m->seq = seq;
+    m->flags = fin ? PKT_FIN : 0;
+    m->next = next;
+    if (prev == PKT_NONE) c->oooq_head = pkt;
+    else pool_meta(prev)->next = pkt;
+    c->ooo_count++;
+    g_in_pkt = PKT_NONE; /* held now: no longer counted as free */
+    return true;
+}
+
+/* After in-order data: moves the held segments rcv_nxt has reached to the rx queue (what rcv_nxt already
+ * covers is dropped). True when one of them carried a FIN that now sits at rcv_nxt; whatever is held
+ * beyond a FIN is discarded. */
+static bool ooo_drain(tcb_t *c)
+{
+    bool fin = false;
+    while (c->oooq_head != PKT_NONE && !fin) {
+        pkt_t p = c->oooq_head;
+        pkt_meta_t *m = pool_meta(p);
+        if (SEQ_GT(m->seq, c->rcv_nxt)) break;
+        c->oooq_head = m->next;
+        c->ooo_count--;
+        uint32_t end = m->seq + (uint32_t)(m->len - m->off);
+        fin = (m->flags & PKT_FIN) != 0 && SEQ_GE(end, c->rcv_nxt);
+        if (!SEQ_GT(end, c->rcv_nxt)) {
+            pool_free(p);
+            continue;
+        }
+        m->off = (uint16_t)(m->off + (c->rcv_nxt - m->seq));
+        m->seq = c->rcv_nxt;
+        m->flags = 0;
+        m->next = PKT_NONE;
+        if (c->rxq_tail == PKT_NONE) c->rxq_head = p;
+        else pool_meta(c->rxq_tail)->next = p;
+        c->rxq_tail = p;
+        c->rxq_bytes += end - c->rcv_nxt;
+        c->rcv_nxt = end;
+    }
+    if (fin) free_ooo(c);
+    return fin;
 }
 
 static bool segment_input(int16_t pkt, const ip_addr_t *src, uint8_t *seg, size_t len);
@@ -1146,11 +1251,13 @@ static bool segment_input(int16_t pkt, const ip_addr_t *src, uint8_t *seg, size_
         seq = c->rcv_nxt;
     }
     if (seq != c->rcv_nxt) {
-        /* out of order: this stack keeps only in-order data */
-        if (plen > 0 || fin) COUNT(tcp_ooo_dropped);
+        /* out of order: held if it fits, and an immediate duplicate ACK either way (RFC 5681 4.2) so that
+         * the sender learns of the hole */
+        bool held = ooo_keep(c, (pkt_t)pkt, seq, payload, plen, fin);
+        if (!held && (plen > 0 || fin)) COUNT(tcp_ooo_dropped);
         COUNT(tcp_dup_acks_tx);
         send_ack(c);
-        return false;
+        return held;
     }
     bool takes_data = c->state == TCP_ESTABLISHED || c->state == TCP_FIN_WAIT_1 || c->state == TCP_FIN_WAIT_2;
     if (plen > 0 && takes_data) {
@@ -1186,7 +1293,18 @@ static bool segment_input(int16_t pkt, const ip_addr_t *src, uint8_t *seg, size_
         fin = false;
         c->ack_now = 1;
     }
-    if (fin && !c->fin_rcvd && seq + plen == c->rcv_nxt) {
+    bool fin_here = fin && seq + plen == c->rcv_nxt;
+    if (c->oooq_head != PKT_NONE) {
+        if (fin_here) {
+            free_ooo(c); /* nothing lies beyond the FIN */
+        } else if (plen > 0) {
+            /* the segment filled (part of) a hole: ACK at once (RFC 5681 4.2), up to the held data it joins */
+            fin_here = ooo_drain(c);
+            c->ack_now = 1;
+            net_touch();
+        }
+    }
+    if (fin_here && !c->fin_rcvd) {
         c->rcv_nxt += 1;
         c->fin_rcvd = 1;
         c->ack_now = 1;
@@ -1340,6 +1458,7 @@ void tcp_pool_usage(tcp_id s, unsigned *rx, unsigned *tx)
     const tcb_t *c = get(s);
     if (c != NULL) {
         for (pkt_t p = c->rxq_head; p != PKT_NONE; p = pool_meta(p)->next) r++;
+        r += c->ooo_count;
         for (pkt_t p = c->txq_head; p != PKT_NONE; p = pool_meta(p)->next) t++;
     }
     if (rx) *rx = r;

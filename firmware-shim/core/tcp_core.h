@@ -14,7 +14,8 @@ void tcp_poll(uint32_t now_ms);
 /* Earliest time (ms) tcp_poll needs to run, or now + 60000 when idle. */
 uint32_t tcp_next_timer(uint32_t now_ms);
 /* Pool accounting (tests, diagnostics): the pool buffers slot `s` holds now, received data waiting for
- * the application (*rx) and queued or unacknowledged sent data (*tx); 0/0 for a free or invalid slot. */
+ * the application or held out of order (*rx) and queued or unacknowledged sent data (*tx); 0/0 for a free
+ * or invalid slot. */
 void tcp_pool_usage(tcp_id s, unsigned *rx, unsigned *tx);
 
 #endif

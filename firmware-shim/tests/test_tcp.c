@@ -275,29 +275,48 @@ static void test_receive_and_delayed_ack(void)
     CHECK_EQ(pool_free_count(), POOL_COUNT);
 }
 
-static void test_out_of_order_dropped(void)
+/* At hseq, the bytes [from, to) of `text` (the host's stream from base): sent, frames left in place. */
+static void hsend_at(conn_t *c, uint32_t base, const char *text, uint32_t from, uint32_t to, uint8_t flags)
+{
+    c->hseq = base + from;
+    hsend(c, (uint8_t)(TF_ACK | flags), text + from, to - from);
+}
+
+static void test_out_of_order_held(void)
 {
     conn_t c = fresh_conn(4, 21, 1460, 8000);
     uint32_t want = c.hseq;
     c.hseq += 10; /* a gap */
     hsend(&c, TF_ACK, "later", 5);
     wseg_t s;
-    CHECK(take(1, &s)); /* immediate duplicate ACK */
+    CHECK(take(1, &s)); /* immediate duplicate ACK, window unchanged: a sender counts only such ACKs */
     CHECK_EQ(s.ack, want);
-    CHECK_EQ(g_counters.tcp_ooo_dropped, 1);
+    CHECK_EQ(s.wnd, 4380);
+    CHECK_EQ(g_counters.tcp_ooo_dropped, 0);
     const uint8_t *d;
     size_t n;
-    CHECK(!tcp_peek(c.id, &d, &n));
-    CHECK_EQ(pool_free_count(), POOL_COUNT);
-    /* the missing piece, then the retransmitted later one */
+    CHECK(!tcp_peek(c.id, &d, &n)); /* not readable before the hole is filled */
+    CHECK_EQ(rx_bufs(c.id), 1);     /* but held in its buffer */
+    CHECK_EQ(pool_free_count(), POOL_COUNT - 1);
+    /* the same segment again: held already, another duplicate ACK */
+    c.hseq = want + 10;
+    hsend(&c, TF_ACK, "later", 5);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.ack, want);
+    CHECK_EQ(s.wnd, 4380);
+    CHECK_EQ(rx_bufs(c.id), 1);
+    CHECK_EQ(pool_free_count(), POOL_COUNT - 1);
+    /* the missing piece: one ACK at once, covering the held segment too */
     c.hseq = want;
     hsend(&c, TF_ACK, "0123456789", 10);
-    hsend(&c, TF_ACK, "later", 5);
-    CHECK(take(1, &s)); /* second segment: ACK at once */
+    CHECK(take(1, &s));
     CHECK_EQ(s.ack, want + 15);
+    CHECK_EQ(s.wnd, 4380 - 15);
     uint8_t out[32];
     CHECK_EQ(tcp_recv(c.id, out, sizeof out), 15);
     CHECK_MEM(out, "0123456789later", 15);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+    c.hseq = want + 15;
     /* overlapping retransmission: only the new part is taken */
     uint32_t old = c.hseq - 5;
     c.hseq = old;
@@ -311,6 +330,170 @@ static void test_out_of_order_dropped(void)
     CHECK(take(1, &s));
     CHECK_EQ(s.ack, old + 7);
     CHECK_EQ(tcp_recv(c.id, out, sizeof out), 0);
+}
+
+/* Linux in loss recovery (seen against hilftp tun with 2% loss): after a timeout it retransmits the
+ * first segment and then sends new data ahead of the other retransmissions. An in-order-only receiver
+ * dropped that new data every time, so the ACK never passed the sender's recovery point, NewReno stayed
+ * in recovery, and each further loss cost a doubled timeout. Held, the new data is acknowledged with the
+ * retransmissions that fill the hole. */
+static void test_new_data_ahead_of_retransmissions(void)
+{
+    enum { SEG = 1000 }; /* the board's window (4380) takes four */
+    conn_t c = fresh_conn(4, 21, SEG, 8000);
+    static uint8_t stream[4 * SEG];
+    for (size_t i = 0; i < sizeof stream; i++) stream[i] = (uint8_t)(i * 7 + i / SEG);
+    uint32_t base = c.hseq;
+    wseg_t s;
+    /* S0 arrives; S1 and S2 are lost */
+    hsend(&c, TF_ACK, stream, SEG);
+    CHECK(take(0, NULL)); /* delayed */
+    /* after its timeout the host retransmits S1 and S2, but new data S3 overtakes them */
+    c.hseq = base + 3 * SEG;
+    hsend(&c, TF_ACK, stream + 3 * SEG, SEG);
+    CHECK(take(1, &s)); /* duplicate ACK at once (it also carries the delayed one) */
+    CHECK_EQ(s.ack, base + SEG);
+    CHECK_EQ(rx_bufs(c.id), 2);
+    c.hseq = base + SEG;
+    hsend(&c, TF_ACK, stream + SEG, SEG);
+    CHECK(take(1, &s)); /* part of the hole filled: at once */
+    CHECK_EQ(s.ack, base + 2 * SEG);
+    hsend(&c, TF_ACK, stream + 2 * SEG, SEG);
+    CHECK(take(1, &s)); /* the hole filled: one ACK past the new data, at once */
+    CHECK_EQ(s.ack, base + 4 * SEG);
+    CHECK_EQ(g_counters.tcp_ooo_dropped, 0);
+    /* a late copy of S3 (go-back-N): old, acknowledged at once */
+    c.hseq = base + 3 * SEG;
+    hsend(&c, TF_ACK, stream + 3 * SEG, SEG);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.ack, base + 4 * SEG);
+    static uint8_t out[sizeof stream];
+    size_t got = 0;
+    for (int i = 0; i < 10 && got < 4 * SEG; i++) got += tcp_recv(c.id, out + got, sizeof out - got);
+    CHECK_EQ(got, 4 * SEG);
+    CHECK_MEM(out, stream, 4 * SEG);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+    /* arriving in reverse order: each held in sequence order, one ACK for all once the first comes */
+    fake_clear_frames();
+    base = base + 4 * SEG;
+    static const char text[] = "abcdefghijklmnopqrstuvwxyz";
+    hsend_at(&c, base, text, 20, 26, 0);
+    hsend_at(&c, base, text, 10, 20, 0);
+    hsend_at(&c, base, text, 5, 10, 0);
+    CHECK(take(3, &s));
+    CHECK_EQ(s.ack, base);
+    CHECK_EQ(rx_bufs(c.id), 3);
+    hsend_at(&c, base, text, 0, 5, 0);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.ack, base + 26);
+    char rd[32];
+    CHECK_EQ(tcp_recv(c.id, (uint8_t *)rd, sizeof rd), 26);
+    CHECK_MEM(rd, text, 26);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
+static void test_out_of_order_overlaps_and_fin(void)
+{
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
+    static const char text[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij";
+    uint32_t base = c.hseq;
+    wseg_t s;
+    hsend_at(&c, base, text, 20, 30, 0);     /* held */
+    hsend_at(&c, base, text, 25, 40, 0);     /* [30, 40) of it held */
+    hsend_at(&c, base, text, 22, 28, 0);     /* held already: dropped */
+    hsend_at(&c, base, text, 35, 45, TF_FIN); /* [40, 45) and the FIN held */
+    CHECK(take(4, &s));
+    CHECK_EQ(s.ack, base);
+    CHECK_EQ(rx_bufs(c.id), 3);
+    CHECK_EQ(g_counters.tcp_ooo_dropped, 1);
+    CHECK_EQ(tcp_state(c.id), TCP_ESTABLISHED);
+    hsend_at(&c, base, text, 0, 20, 0);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.ack, base + 45 + 1); /* the held FIN counts */
+    CHECK_EQ(tcp_state(c.id), TCP_CLOSE_WAIT);
+    char rd[64];
+    CHECK_EQ(tcp_recv(c.id, (uint8_t *)rd, sizeof rd), 45);
+    CHECK_MEM(rd, text, 45);
+    CHECK(tcp_eof(c.id));
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+
+    /* an in-order FIN: what is held beyond it is dropped */
+    c = fresh_conn(4, 21, 1460, 8000);
+    base = c.hseq;
+    hsend_at(&c, base, text, 20, 30, 0);
+    CHECK_EQ(rx_bufs(c.id), 1);
+    hsend_at(&c, base, text, 0, 10, TF_FIN);
+    CHECK_EQ(rx_bufs(c.id), 1); /* the in-order segment only */
+    CHECK(w_last(&s));
+    CHECK_EQ(s.ack, base + 11);
+    CHECK_EQ(tcp_state(c.id), TCP_CLOSE_WAIT);
+    CHECK_EQ(tcp_recv(c.id, (uint8_t *)rd, sizeof rd), 10);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+}
+
+static void test_out_of_order_limits(void)
+{
+    static char text[4400];
+    for (size_t i = 0; i < sizeof text; i++) text[i] = (char)('a' + i % 26);
+    wseg_t s;
+    /* only what the window promised is held (the window is 4380) */
+    conn_t c = fresh_conn(4, 21, 1460, 8000);
+    uint32_t base = c.hseq;
+    hsend_at(&c, base, text, 4370, 4390, TF_FIN); /* [4370, 4380) held, no FIN */
+    hsend_at(&c, base, text, 1460, 2920, 0);
+    hsend_at(&c, base, text, 2920, 4370, 0);
+    CHECK(take(3, &s));
+    CHECK_EQ(s.ack, base);
+    CHECK_EQ(s.wnd, 4380);
+    hsend_at(&c, base, text, 0, 1460, 0);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.ack, base + 4380);
+    CHECK_EQ(s.wnd, 0);
+    CHECK_EQ(tcp_state(c.id), TCP_ESTABLISHED);
+    static uint8_t out[4400];
+    size_t got = 0;
+    for (int i = 0; i < 10; i++) got += tcp_recv(c.id, out + got, sizeof out - got);
+    CHECK_EQ(got, 4380);
+    CHECK_MEM(out, text, 4380);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+
+    /* at most TCP_MAX_OOO (TCP_MAX_INFLIGHT, 4 here) held buffers: tiny pieces cannot drain the pool */
+    c = fresh_conn(4, 21, 1460, 8000);
+    base = c.hseq;
+    for (uint32_t i = 0; i < 6; i++) hsend_at(&c, base, text, 2 + 2 * i, 3 + 2 * i, 0);
+    CHECK(take(6, &s));
+    CHECK_EQ(s.ack, base);
+    CHECK_EQ(rx_bufs(c.id), 4);
+    CHECK_EQ(g_counters.tcp_ooo_dropped, 2);
+    /* buffers held out of order go back on abort */
+    tcp_abort(c.id);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+    /* ... and on close */
+    c = fresh_conn(4, 21, 1460, 8000);
+    base = c.hseq;
+    hsend_at(&c, base, text, 100, 200, 0);
+    CHECK_EQ(pool_free_count(), POOL_COUNT - 1);
+    tcp_close(c.id);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
+
+    /* the pool's reserve is never used for out-of-order data */
+    c = fresh_conn(4, 21, 1460, 8000);
+    base = c.hseq;
+    g_counters.tcp_ooo_dropped = 0;
+    hold_until_free(POOL_RESERVE + 1); /* the arriving frame takes one more */
+    hsend_at(&c, base, text, 10, 20, 0);
+    CHECK(take(1, &s));
+    CHECK_EQ(s.ack, base);
+    CHECK_EQ(rx_bufs(c.id), 0);
+    CHECK_EQ(g_counters.tcp_ooo_dropped, 1);
+    give_back(1);
+    hsend_at(&c, base, text, 10, 20, 0);
+    CHECK_EQ(rx_bufs(c.id), 1);
+    give_back(POOL_COUNT);
+    hsend_at(&c, base, text, 0, 10, 0);
+    CHECK_EQ(tcp_recv(c.id, out, sizeof out), 20);
+    CHECK_MEM(out, text, 20);
+    CHECK_EQ(pool_free_count(), POOL_COUNT);
 }
 
 static void test_retransmit_backoff_giveup(void)
@@ -1382,7 +1565,10 @@ int main(void)
     RUN(test_mss_clamp_and_segmentation);
     RUN(test_each_send_its_own_segment);
     RUN(test_receive_and_delayed_ack);
-    RUN(test_out_of_order_dropped);
+    RUN(test_out_of_order_held);
+    RUN(test_new_data_ahead_of_retransmissions);
+    RUN(test_out_of_order_overlaps_and_fin);
+    RUN(test_out_of_order_limits);
     RUN(test_retransmit_backoff_giveup);
     RUN(test_retransmit_then_ack_resets_rto);
     RUN(test_inflight_limit_and_newreno);
