@@ -18,6 +18,12 @@ export interface Connection {
   readonly stream: Duplex;
   readonly local: Endpoint;
   readonly remote: Endpoint;
+  /**
+   * Ask the peer at once whether it still holds this connection (a TCP keep-alive): one that lost
+   * it, e.g. a board that rebooted, answers RST and the stream fails. Absent where the network
+   * cannot send one on demand (node:net).
+   */
+  readonly probe?: () => void;
 }
 
 export interface ConnectOptions {

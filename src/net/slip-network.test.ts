@@ -2,13 +2,14 @@
 // byte link: the Network seam carries them end to end, IPv4 and IPv6, with and without faults,
 // and ping works both ways.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { FtpClient } from "../ftp/client/index.js";
 import { FtpServer } from "../ftp/server/index.js";
+import { FrameLinkDecorator } from "../link/decorator.js";
 import { faults, linkPair, SlipFraming, type FrameLink } from "../link/index.js";
 import { SlipNetwork } from "./slip-network.js";
 import { Stack } from "./stack.js";
@@ -19,6 +20,8 @@ const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 interface Pair {
   host: Stack;
   board: Stack;
+  /** Only with the `power` option: the board forgets every connection without a word and starts afresh. */
+  reboot(): Stack;
   close(): Promise<void>;
 }
 
@@ -27,23 +30,47 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function tunnel(mtu: number, options: { faults?: Parameters<typeof faults>[1]; tcp?: Partial<TcpConfig> } = {}): Pair {
+/** A board's power switch: while off, nothing it sends leaves and nothing reaches it. */
+class PowerSwitch extends FrameLinkDecorator {
+  powered = true;
+  override send(frame: Buffer): boolean {
+    return this.powered ? this.inner.send(frame) : true;
+  }
+  protected override receive(frame: Buffer): void {
+    if (this.powered) this.emit("frame", frame);
+  }
+}
+
+function tunnel(mtu: number, options: { faults?: Parameters<typeof faults>[1]; tcp?: Partial<TcpConfig>; power?: PowerSwitch[] } = {}): Pair {
   const [a, b] = linkPair({ highWaterMark: 256 * 1024 });
   let la: FrameLink = new SlipFraming(a, { name: "host", maxFrame: mtu + 64 });
   let lb: FrameLink = new SlipFraming(b, { name: "board", maxFrame: mtu + 64 });
+  if (options.power) {
+    const power = new PowerSwitch(lb);
+    options.power.push(power);
+    lb = power;
+  }
   if (options.faults) {
     la = faults(la, options.faults);
     lb = faults(lb, { ...options.faults, seed: options.faults.seed + 1 });
   }
   const tcp: TcpConfig = { ...DEFAULT_TCP_CONFIG, nagle: false, delayedAckMs: 0, rtoMinMs: 50, rtoInitialMs: 200, ...options.tcp };
   const host = new Stack(la, { mtu, tcp, ipv4: { local: "198.51.100.1", peer: "198.51.100.2" }, ipv6: { local: "2001:db8::1", peer: "2001:db8::2" } });
-  const board = new Stack(lb, { mtu, tcp, ipv4: { local: "198.51.100.2", peer: "198.51.100.1" }, ipv6: { local: "2001:db8::2", peer: "2001:db8::1" } });
-  const pair = {
+  const boardStack = (): Stack => new Stack(lb, { mtu, tcp, ipv4: { local: "198.51.100.2", peer: "198.51.100.1" }, ipv6: { local: "2001:db8::2", peer: "2001:db8::1" } });
+  const pair: Pair = {
     host,
-    board,
+    board: boardStack(),
+    reboot: () => {
+      const power = lb as PowerSwitch;
+      power.powered = false;
+      pair.board.close(); // its RSTs go nowhere: a reset forgets, it does not say goodbye
+      pair.board = boardStack();
+      power.powered = true;
+      return pair.board;
+    },
     close: async () => {
       host.close();
-      board.close();
+      pair.board.close();
       await Promise.all([la.close(), lb.close()]);
     },
   };
@@ -114,5 +141,50 @@ describe("FTP over SLIP on our stack", () => {
     const p = tunnel(576, { faults: { drop: 0.02, corrupt: 0.01, reorder: 0.02, seed: 7 } });
     await ftpOver(p, "198.51.100.2", "198.51.100.2", true, 200_000);
     expect(p.host.tcpTotals.retransmits + p.board.tcpTotals.retransmits + p.host.tcpTotals.fastRetransmits + p.board.tcpTotals.fastRetransmits).toBeGreaterThan(0);
+  });
+});
+
+describe("a board that restarts mid-transfer", () => {
+  it("the client fails the RETR at once with one clear reason, not at its control timeout", async () => {
+    const p = tunnel(1500, { power: [] });
+    const root = await mkdtemp(join(tmpdir(), "hilftp-slip-"));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    await writeFile(join(root, "big.bin"), randomBytes(400_000));
+    const serve = async (board: Stack): Promise<void> => {
+      const server = new FtpServer({ network: new SlipNetwork(board), host: "198.51.100.2", port: 21, root, users: { u: "p" }, loginFailDelayMs: 0 });
+      await server.listen();
+      cleanups.push(() => server.close());
+    };
+    await serve(p.board);
+    const client = await FtpClient.connect({ network: new SlipNetwork(p.host), host: "198.51.100.2", port: 21, user: "u", password: "p", timeoutMs: 30_000 });
+    cleanups.push(async () => client.close());
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let first: () => void = () => undefined;
+    const started = new Promise<void>((r) => (first = r));
+    // The sink holds its first chunk: the host's window closes and the board waits mid-file.
+    const sink = new Writable({
+      highWaterMark: 1,
+      write(_chunk: Buffer, _e, done) {
+        first();
+        void held.then(() => done());
+      },
+    });
+    const failed = client.download("/big.bin", sink).then(
+      () => new Error("the download completed"),
+      (e: unknown) => e as Error,
+    );
+    await started;
+    await serve(p.reboot());
+    const t0 = performance.now();
+    release(); // the window update meets a board that has no such connection: RST
+    const err = await failed;
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(err.name).toBe("FtpConnectionError");
+    expect(err.message).toMatch(/^RETR \/big\.bin: the server reset the data connection after \d+ bytes, then the control connection: it lost the session/);
+    // The rebooted board serves a new session.
+    const again = await FtpClient.connect({ network: new SlipNetwork(p.host), host: "198.51.100.2", port: 21, user: "u", password: "p" });
+    expect((await again.list("/")).map((e) => e.name)).toEqual(["big.bin"]);
+    await again.quit();
   });
 });

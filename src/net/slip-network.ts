@@ -12,6 +12,10 @@ function ends(e: SocketEndpoints): { local: Endpoint; remote: Endpoint } {
   };
 }
 
+function wrap(socket: TcpSocket, e: SocketEndpoints): Connection {
+  return { stream: socket, ...ends(e), probe: () => socket.probe() };
+}
+
 export class SlipNetwork implements Network {
   constructor(readonly stack: Stack) {}
 
@@ -41,7 +45,7 @@ export class SlipNetwork implements Network {
       };
       const onConnect = (): void => {
         cleanup();
-        resolve({ stream: socket, ...ends(endpoints!) });
+        resolve(wrap(socket, endpoints!));
       };
       const onError = (err: Error & { code?: string }): void => fail(err.code ?? "ECONNREFUSED", err.message);
       const onClose = (): void => fail("ECONNREFUSED", "connection refused");
@@ -57,7 +61,7 @@ export class SlipNetwork implements Network {
   async listen(options: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener> {
     const family = this.familyOf(options.host);
     try {
-      const l = this.stack.listen(options.port, (socket, e) => onConnection({ stream: socket, ...ends(e) }), { family });
+      const l = this.stack.listen(options.port, (socket, e) => onConnection(wrap(socket, e)), { family });
       const local = this.stack.addresses(family === 6 ? 6 : 4) ?? this.stack.addresses(6);
       return {
         local: { address: family === "both" ? "::" : local!.local, port: l.port, family: family === 4 ? 4 : 6 },

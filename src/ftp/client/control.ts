@@ -111,6 +111,11 @@ export class ControlConnection {
     return reply;
   }
 
+  /** A keep-alive on the control connection where the network has one (Connection.probe): a server that lost the session resets it. */
+  probe(): void {
+    if (!this.failure) this.connection.probe?.();
+  }
+
   /** Drops replies that arrived but were not read yet (each was logged on arrival); returns how many. */
   discardPending(): number {
     return this.inbox.splice(0).length;

@@ -162,9 +162,19 @@ class Transfer {
     });
 
     let finalTimer: NodeJS.Timeout | undefined;
+    // Bytes moved when the server reset the data connection; see controlLost().
+    let resetAfter: number | undefined;
     const pipeSettled = piped.then(
       () => undefined,
-      (err: Error) => this.fail(err),
+      (err: Error) => {
+        if (this.firstError === undefined && isReset(err)) {
+          resetAfter = monitor.bytes;
+          this.fail(new FtpConnectionError(`data connection of ${this.control.lastCommand} reset by the server after ${resetAfter} bytes`, { cause: err }));
+          // A live server now sends its 4xx; a rebooted board has forgotten the session and
+          // answers the probe with RST, so the wait below ends now, not at the control timeout.
+          this.control.probe();
+        } else this.fail(err);
+      },
     );
     // While bytes flow the final reply may take as long as they do; once the data side
     // is done it gets the control timeout.
@@ -185,7 +195,10 @@ class Transfer {
             final = reply;
             if (reply.code < 200 || reply.code > 299) this.fail(FtpError.fromReply(reply, this.control.lastCommand));
           },
-          (err: Error) => this.fail(err),
+          (err: Error) => {
+            if (resetAfter !== undefined && isReset(err.cause)) this.firstError = controlLost(this.control.lastCommand, resetAfter, err);
+            else this.fail(err);
+          },
         );
     await Promise.all([pipeSettled, finalSettled]);
     if (finalTimer) clearTimeout(finalTimer);
@@ -254,6 +267,18 @@ class Transfer {
       // Timeout or close: the control connection is closed; the AbortError stands.
     }
   }
+}
+
+function isReset(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
+}
+
+/** Both connections reset mid-transfer: the server's end forgot the session, as a board does when it restarts. */
+function controlLost(command: string, bytes: number, cause: Error): FtpConnectionError {
+  return new FtpConnectionError(
+    `${command}: the server reset the data connection after ${bytes} bytes, then the control connection: it lost the session (did the board restart?)`,
+    { cause },
+  );
 }
 
 function sizeFromText(text: string): number | undefined {

@@ -289,3 +289,32 @@ describe("abort", () => {
     });
   }
 });
+
+describe("keep-alive (RFC 9293 3.8.4)", () => {
+  for (const state of SYNCHRONIZED.filter((s) => s !== "SYN-RECEIVED" && s !== "TIME-WAIT")) {
+    it(`${state}: an empty ACK below SND.UNA; the peer's ACK changes nothing, its RST closes with reset`, () => {
+      const { ours, theirs } = numbers(state);
+      const a = reach(state);
+      const una = state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK" ? ours - 1 : ours;
+      a.conn.keepAlive();
+      a.expectOut({ flags: "A", seq: una - 1, ack: theirs, len: 0 });
+      a.expectNoOut();
+      a.input({ flags: "A", seq: theirs, ack: una });
+      a.expectNoOut();
+      expect(a.state).toBe(state);
+      a.conn.keepAlive();
+      a.drain();
+      // What a peer that lost the connection answers: RST with SEQ = our ACK (RFC 9293 3.10.7.1).
+      a.input({ flags: "R", seq: theirs });
+      expect(a.state).toBe("CLOSED");
+      expect(a.takeLog()).toEqual(["closed:reset"]);
+    });
+  }
+  it("SYN-SENT and TIME-WAIT: nothing to probe", () => {
+    for (const state of ["SYN-SENT", "TIME-WAIT"] as const) {
+      const a = reach(state);
+      a.conn.keepAlive();
+      a.expectNoOut();
+    }
+  });
+});

@@ -273,6 +273,29 @@ export class TcpConnection {
     });
   }
 
+  /**
+   * One keep-alive (RFC 9293 3.8.4): an empty ACK one below SND.UNA. A peer that still holds the
+   * connection answers with an ACK; one that lost it (a board that rebooted) answers RST, which
+   * closes this side with "reset" now instead of after a timeout. Only in synchronized states.
+   */
+  keepAlive(): void {
+    this.run(() => {
+      switch (this._state) {
+        case "ESTABLISHED":
+        case "FIN-WAIT-1":
+        case "FIN-WAIT-2":
+        case "CLOSE-WAIT":
+        case "CLOSING":
+        case "LAST-ACK":
+          // Below SND.UNA, so an alive peer drops it unread; the real window, should it not.
+          this.ev.onSegment({ seq: this.seqOf(this.una - 1), ack: this.rcvNxt, flags: ACK, window: this.rw.field(), options: NO_OPTIONS, payload: EMPTY });
+          break;
+        default:
+          break;
+      }
+    });
+  }
+
   /** Absolute ms of the earliest timer, or undefined when none runs. */
   nextDeadline(): number | undefined {
     return earliest(earliest(this.rtxAt, this.persistAt), earliest(this.delackAt, this.timeWaitAt));

@@ -66,6 +66,11 @@ export class TcpSocket extends Duplex {
     return this.conn;
   }
 
+  /** One TCP keep-alive now: a peer that lost the connection answers RST and this socket fails with ECONNRESET. */
+  probe(): void {
+    if (!this.destroyed) this.conn.keepAlive();
+  }
+
   /** The handshake completed ('connect' was emitted). */
   get established(): boolean {
     return this._established;
