@@ -1,67 +1,22 @@
-// Small helpers the hil suite shares: hashing, moving Buffers through FtpClient, a raw FTP control
-// connection over any Network (for the session-limit test, where a client must wait for its
-// greeting without timing out), the agent's MKFILE content generator, and pcap segment decoding.
-import { createHash } from "node:crypto";
+// Small helpers the hil suite shares: profiles read at registration, a raw FTP control connection
+// over any Network (for the session-limit test, where a client must wait for its greeting without
+// timing out), and pcap segment decoding. Hashing, test data (its own and the agent's MKFILE
+// content) and moving Buffers through FtpClient come from src/testing/test-data.ts.
 import { readFileSync } from "node:fs";
-import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { BOARDS_DIR, parseProfileText, type BoardProfile } from "../src/board/index.js";
-import type { FtpClient } from "../src/ftp/client/index.js";
 import { ReplyParser, type Reply } from "../src/ftp/protocol/index.js";
 import type { PcapFile } from "../src/link/index.js";
 import { IP_PROTO, parseIpPacket, parseTcp } from "../src/net/wire/index.js";
 import type { Connection, Network } from "../src/network.js";
 
-export function sha256(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+// Re-exported so the suite takes all its helpers from here; the src tests use the same copy.
+export { agentContent, downloadBuffer, sha256, testData, uploadBuffer } from "../src/testing/test-data.js";
 
 /** The profile, read synchronously so the suite can shape its tests (IPv6 or not) at registration. */
 export function profileSync(nameOrFile: string): BoardProfile {
   const path = nameOrFile.endsWith(".json") ? nameOrFile : fileURLToPath(new URL(`${nameOrFile}.json`, BOARDS_DIR));
   return parseProfileText(readFileSync(path, "utf8"), path);
-}
-
-/** The agent's MKFILE bytes: xorshift32 (13, 17, 5) from seed ^ 0xA5A5A5A5, low byte per step. */
-export function agentContent(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size);
-  let x = (seed ^ 0xa5a5a5a5) >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** Deterministic test data (a different stream from the agent's, so a mix-up shows). */
-export function testData(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size);
-  let x = (seed * 2654435761) >>> 0 || 7;
-  for (let i = 0; i < size; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-export async function uploadBuffer(client: FtpClient, data: Buffer, remote: string): Promise<void> {
-  await client.upload(Readable.from([data]), remote);
-}
-
-export async function downloadBuffer(client: FtpClient, remote: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  await client.download(
-    remote,
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        chunks.push(chunk);
-        done();
-      },
-    }),
-  );
-  return Buffer.concat(chunks);
 }
 
 /** A control connection that sends exact lines and hands out replies in order, each wait bounded. */

@@ -450,58 +450,35 @@ typedef struct {
     uint32_t n;     /* bytes to write, seek offset, truncate size */
 } op_t;
 
-/* One ramfs call each: creates, writes in chunks, a commit (MKD) and a rename while a file is being
- * written, overwrite in the middle (copy-on-write), append, truncate, rewrite of an existing and of a
- * missing file, renames, read-only, deletes, rmdir, single big writes, format. */
+/* Table rows: an op on a path (or none), an op on two paths, an op on a handle with a count. */
+#define AT(kind, h, path) {kind, h, path, NULL, 0}
+#define MOVE(kind, from, to) {kind, 0, from, to, 0}
+#define ON(kind, h, n) {kind, h, NULL, NULL, n}
+
+/* One ramfs call each, grouped by what they exercise. The order matters: test_reset_at_every_step
+ * resets inside each call in turn, from the state the calls before it left. */
 static const op_t ops[] = {
-    {MKDIR, 0, "/d", NULL, 0},
-    {CREATE, 0, "/d/a.bin", NULL, 0},
-    {OPENW, 0, "/d/a.bin", NULL, 0},
-    {WRITE, 0, NULL, NULL, 700},
-    {WRITE, 0, NULL, NULL, 700},
-    {MKDIR, 0, "/e", NULL, 0},
-    {WRITE, 0, NULL, NULL, 700},
-    {WRITE, 0, NULL, NULL, 700},
-    {RENAME, 0, "/d/a.bin", "/d/b.bin", 0},
-    {WRITE, 0, NULL, NULL, 700},
-    {WRITE, 0, NULL, NULL, 212},
-    {CLOSE, 0, NULL, NULL, 0},
-    {CREATE, 0, "/x.txt", NULL, 0},
-    {OPENW, 1, "/x.txt", NULL, 0},
-    {WRITE, 1, NULL, NULL, 11},
-    {WRITE, 1, NULL, NULL, 11},
-    {CLOSE, 1, NULL, NULL, 0},
-    {OPENW, 0, "/d/b.bin", NULL, 0},
-    {SEEK, 0, NULL, NULL, 1000},
-    {WRITE, 0, NULL, NULL, 300},
-    {SEEK, 0, NULL, NULL, 100000},
-    {WRITE, 0, NULL, NULL, 900},
-    {TRUNC, 0, NULL, NULL, 2500},
-    {MKDIR, 0, "/m1", NULL, 0},
-    {WRITE, 0, NULL, NULL, 100},
-    {REWRITE, 1, "/x.txt", NULL, 0},
-    {MKDIR, 0, "/m2", NULL, 0},
-    {WRITE, 1, NULL, NULL, 1000},
-    {CLOSE, 0, NULL, NULL, 0},
-    {WRITE, 1, NULL, NULL, 1000},
-    {CLOSE, 1, NULL, NULL, 0},
-    {REWRITE, 1, "/new.txt", NULL, 0},
-    {WRITE, 1, NULL, NULL, 100},
-    {CLOSE, 1, NULL, NULL, 0},
-    {RENAME, 0, "/x.txt", "/e/y.txt", 0},
-    {SET_RO, 0, "/e/y.txt", NULL, 0},
-    {DELETE, 0, "/d/b.bin", NULL, 0},
-    {DRENAME, 0, "/e", "/f", 0},
-    {RMDIR, 0, "/d", NULL, 0},
-    {CREATE, 0, "/big", NULL, 0},
-    {OPENW, 0, "/big", NULL, 0},
-    {WRITE, 0, NULL, NULL, 20000},
-    {CLOSE, 0, NULL, NULL, 0},
-    {REWRITE, 0, "/big", NULL, 0},
-    {WRITE, 0, NULL, NULL, 20000},
-    {CLOSE, 0, NULL, NULL, 0},
-    {DELETE, 0, "/new.txt", NULL, 0},
-    {FORMAT, 0, NULL, NULL, 0},
+    /* /d/a.bin written in chunks, with a commit (MKD) and a rename of it while it is being written */
+    AT(MKDIR, 0, "/d"), AT(CREATE, 0, "/d/a.bin"), AT(OPENW, 0, "/d/a.bin"),
+    ON(WRITE, 0, 700), ON(WRITE, 0, 700), AT(MKDIR, 0, "/e"), ON(WRITE, 0, 700), ON(WRITE, 0, 700),
+    MOVE(RENAME, "/d/a.bin", "/d/b.bin"), ON(WRITE, 0, 700), ON(WRITE, 0, 212), ON(CLOSE, 0, 0),
+    /* a small file */
+    AT(CREATE, 0, "/x.txt"), AT(OPENW, 1, "/x.txt"), ON(WRITE, 1, 11), ON(WRITE, 1, 11), ON(CLOSE, 1, 0),
+    /* overwrite in the middle (copy-on-write), append after a seek past the end, truncate */
+    AT(OPENW, 0, "/d/b.bin"), ON(SEEK, 0, 1000), ON(WRITE, 0, 300), ON(SEEK, 0, 100000), ON(WRITE, 0, 900),
+    ON(TRUNC, 0, 2500),
+    /* two files open for writing, commits between their writes; a rewrite of an existing file */
+    AT(MKDIR, 0, "/m1"), ON(WRITE, 0, 100), AT(REWRITE, 1, "/x.txt"), AT(MKDIR, 0, "/m2"), ON(WRITE, 1, 1000),
+    ON(CLOSE, 0, 0), ON(WRITE, 1, 1000), ON(CLOSE, 1, 0),
+    /* a rewrite of a missing file */
+    AT(REWRITE, 1, "/new.txt"), ON(WRITE, 1, 100), ON(CLOSE, 1, 0),
+    /* renames, read-only, deletes, rmdir */
+    MOVE(RENAME, "/x.txt", "/e/y.txt"), AT(SET_RO, 0, "/e/y.txt"), AT(DELETE, 0, "/d/b.bin"),
+    MOVE(DRENAME, "/e", "/f"), AT(RMDIR, 0, "/d"),
+    /* single big writes (a new file, then a rewrite of it), a delete, format */
+    AT(CREATE, 0, "/big"), AT(OPENW, 0, "/big"), ON(WRITE, 0, 20000), ON(CLOSE, 0, 0),
+    AT(REWRITE, 0, "/big"), ON(WRITE, 0, 20000), ON(CLOSE, 0, 0),
+    AT(DELETE, 0, "/new.txt"), AT(FORMAT, 0, NULL),
 };
 #define N_OPS ((int)(sizeof ops / sizeof ops[0]))
 

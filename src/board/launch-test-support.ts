@@ -1,10 +1,14 @@
 // Test support for the board-starting links and commands (sim, qemu): finding processes by PID or
-// by a unique path on their command line, FTP sessions over a tunnel, and running the built CLI
-// with a hard timeout. Not part of the package's API (index.ts does not export it).
+// by a unique path on their command line, FTP sessions over a tunnel (and the put/list/get round
+// trip every board test makes), and running the built CLI with a hard timeout. Not part of the
+// package's API (index.ts does not export it). Built into dist with the rest of src, so no vitest
+// here: helpers return what the tests check.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FtpClient } from "../ftp/client/index.js";
+import { FtpClient, type ListEntry } from "../ftp/client/index.js";
 import type { Tunnel } from "../tunnel.js";
 import type { BoardProfile } from "./profile.js";
 
@@ -50,6 +54,44 @@ export function ftpTo(tunnel: Tunnel, profile: BoardProfile): Promise<FtpClient>
     timeoutMs: 20_000,
     dataTimeoutMs: 20_000,
   });
+}
+
+export interface PutListGet {
+  /** "/" as listed before the upload; only with `listFirst`. */
+  readonly listedFirst: readonly ListEntry[] | undefined;
+  /** [name, size] of each entry of "/" after the upload. */
+  readonly listed: readonly (readonly [string, number])[];
+  /** The random bytes put, and the bytes got back. */
+  readonly payload: Buffer;
+  readonly back: Buffer;
+}
+
+/**
+ * One FTP session to the board behind `tunnel`: `size` random bytes put as `remote` (through
+ * dir/up.bin), "/" listed, the file got back (into dir/down.bin), then QUIT.
+ */
+export async function putListGet(
+  tunnel: Tunnel,
+  profile: BoardProfile,
+  dir: string,
+  options: { remote: string; size: number; listFirst?: boolean },
+): Promise<PutListGet> {
+  const payload = randomBytes(options.size);
+  const src = join(dir, "up.bin");
+  await writeFile(src, payload);
+  const ftp = await ftpTo(tunnel, profile);
+  try {
+    const listedFirst = options.listFirst ? await ftp.list("/") : undefined;
+    await ftp.upload(src, options.remote);
+    const listed = (await ftp.list("/")).map((e) => [e.name, e.size] as const);
+    const down = join(dir, "down.bin");
+    await ftp.download(options.remote, down);
+    const back = await readFile(down);
+    await ftp.quit();
+    return { listedFirst, listed, payload, back };
+  } finally {
+    ftp.close();
+  }
 }
 
 export interface CliResult {

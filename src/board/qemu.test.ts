@@ -2,22 +2,21 @@
 // qemu-system-arm (netduinoplus2), pinged, used over FTP (small files: ~20 KB/s go into the MCU),
 // and QEMU gone after close (checked by PID). Then the one-line errors for a missing emulator, a
 // missing firmware image and an emulator that refuses to start.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinkError, openLink } from "../link/index.js";
 import { ProcessLink } from "../link/process-link.js";
+import { sha256 } from "../testing/test-data.js";
 import { openTunnel, tunnelOptions } from "../tunnel.js";
 import { INSTALL_HINT } from "./firmware-build.js";
-import { alive, ftpTo } from "./launch-test-support.js";
+import { alive, putListGet } from "./launch-test-support.js";
 import { loadProfile, parseProfile } from "./loader.js";
 import type { BoardProfile } from "./profile.js";
 
 let dir = "";
 let board: BoardProfile;
-const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "hilftp-qemu-test-"));
@@ -51,22 +50,10 @@ describe("qemu link", () => {
       expect(tunnel.stack.addresses(6)).toBeUndefined(); // MTU 576: IPv4 only
       await tunnel.stack.ping(board.addresses.boardIpv4, { timeoutMs: 3000 });
 
-      const payload = randomBytes(6000);
-      const src = join(dir, "up.bin");
-      await writeFile(src, payload);
-      const ftp = await ftpTo(tunnel, board);
-      try {
-        expect(await ftp.list("/")).toEqual([]);
-        await ftp.upload(src, "/small.bin");
-        const list = await ftp.list("/");
-        expect(list.map((e) => [e.name, e.size])).toEqual([["small.bin", payload.length]]);
-        const back = join(dir, "down.bin");
-        await ftp.download("/small.bin", back);
-        expect(sha(await readFile(back))).toBe(sha(payload));
-        await ftp.quit();
-      } finally {
-        ftp.close();
-      }
+      const { listedFirst, listed, payload, back } = await putListGet(tunnel, board, dir, { remote: "/small.bin", size: 6000, listFirst: true });
+      expect(listedFirst).toEqual([]);
+      expect(listed).toEqual([["small.bin", payload.length]]);
+      expect(sha256(back)).toBe(sha256(payload));
     } finally {
       await tunnel.close();
     }

@@ -2,16 +2,16 @@
 // (`hilftp-shim --pty` prints `PTY /dev/pts/N`), so the host opens a real tty through serialport
 // with --link serial:/dev/pts/N@115200, as it would a USB-UART. Ping and FTP through the tunnel,
 // then the built CLI with the same link.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../testing/test-data.js";
 import { openTunnel, tunnelOptions } from "../tunnel.js";
 import { stateDirectory } from "./board-link.js";
 import { describeExit, startBoardChild, type BoardChild } from "./child.js";
 import { ensureFirmware } from "./firmware-build.js";
-import { alive, ftpTo, runCli } from "./launch-test-support.js";
+import { alive, putListGet, runCli } from "./launch-test-support.js";
 import { loadProfile } from "./loader.js";
 import type { BoardProfile } from "./profile.js";
 import { DEFAULT_SIM } from "./sim.js";
@@ -20,7 +20,6 @@ let dir = "";
 let board: BoardProfile;
 let target: BoardChild | undefined;
 let pts = "";
-const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "hilftp-pty-"));
@@ -57,20 +56,9 @@ describe("serial link to the native target on a pseudo-terminal", () => {
     const tunnel = await openTunnel(tunnelOptions(board, { link }));
     try {
       await tunnel.stack.ping(board.addresses.boardIpv4, { timeoutMs: 3000 });
-      const ftp = await ftpTo(tunnel, board);
-      try {
-        const payload = randomBytes(50_000);
-        const src = join(dir, "up.bin");
-        await writeFile(src, payload);
-        await ftp.upload(src, "/over-tty.bin");
-        expect((await ftp.list("/")).map((e) => [e.name, e.size])).toEqual([["over-tty.bin", payload.length]]);
-        const back = join(dir, "down.bin");
-        await ftp.download("/over-tty.bin", back);
-        expect(sha(await readFile(back))).toBe(sha(payload));
-        await ftp.quit();
-      } finally {
-        ftp.close();
-      }
+      const { listed, payload, back } = await putListGet(tunnel, board, dir, { remote: "/over-tty.bin", size: 50_000 });
+      expect(listed).toEqual([["over-tty.bin", payload.length]]);
+      expect(sha256(back)).toBe(sha256(payload));
     } finally {
       await tunnel.close();
     }

@@ -1,21 +1,20 @@
 // The sim link end to end: the native target built from its profile, started under the host's
 // tunnel, pinged, used over FTP through SlipNetwork, its RAM fs surviving a restart through the
 // state directory, and nothing left running after close (checked by PID).
-import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinkError, openLink } from "../link/index.js";
 import { ProcessLink } from "../link/process-link.js";
+import { sha256 } from "../testing/test-data.js";
 import { openTunnel, tunnelOptions, type Tunnel } from "../tunnel.js";
-import { alive, ftpTo } from "./launch-test-support.js";
+import { alive, ftpTo, putListGet } from "./launch-test-support.js";
 import { loadProfile } from "./loader.js";
 import type { BoardProfile } from "./profile.js";
 
 let dir = "";
 let board: BoardProfile;
-const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "hilftp-sim-"));
@@ -44,22 +43,10 @@ describe("sim link", () => {
       expect(rtt).toBeGreaterThanOrEqual(0);
       await tunnel.stack.ping(board.addresses.boardIpv6!, { timeoutMs: 2000 });
 
-      const payload = randomBytes(100_000);
-      const src = join(dir, "up.bin");
-      await writeFile(src, payload);
-      const ftp = await ftpTo(tunnel, board);
-      try {
-        expect(await ftp.list("/")).toEqual([]);
-        await ftp.upload(src, "/data.bin");
-        const list = await ftp.list("/");
-        expect(list.map((e) => [e.name, e.size])).toEqual([["data.bin", payload.length]]);
-        const back = join(dir, "down.bin");
-        await ftp.download("/data.bin", back);
-        expect(sha(await readFile(back))).toBe(sha(payload));
-        await ftp.quit();
-      } finally {
-        ftp.close();
-      }
+      const { listedFirst, listed, payload, back } = await putListGet(tunnel, board, dir, { remote: "/data.bin", size: 100_000, listFirst: true });
+      expect(listedFirst).toEqual([]);
+      expect(listed).toEqual([["data.bin", payload.length]]);
+      expect(sha256(back)).toBe(sha256(payload));
     } finally {
       await tunnel.close();
     }

@@ -9,6 +9,7 @@ import { LinkError, openLink, parseLinkSpec, type LinkSpec } from "../link/index
 import type { ProcessLink } from "../link/process-link.js";
 import { cliLinkOptions } from "./link-options.js";
 import { relayLink } from "./relay.js";
+import { watchStopSignals } from "./signals.js";
 import { UsageError } from "./url.js";
 
 /** Without --listen: a free port on the loopback interface, printed in the "reachable at" line. */
@@ -45,26 +46,19 @@ async function runBoard(kind: "sim" | "qemu", args: string[]): Promise<void> {
   const spec: LinkSpec = values.firmware !== undefined ? { kind, path: values.firmware } : { kind };
   const qemuBinary = (values as { qemu?: string }).qemu;
 
-  const abort = new AbortController();
-  let signalled = false;
-  const onSignal = (): void => {
-    signalled = true;
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = watchStopSignals();
   try {
     let link: ProcessLink;
     try {
       link = (await openLink(spec, {
         ...cliLinkOptions(`hilftp ${kind}`),
         board,
-        signal: abort.signal,
+        signal: stop.signal,
         ...(values["state-dir"] !== undefined ? { stateDir: values["state-dir"] } : {}),
         ...(qemuBinary !== undefined ? { qemuBinary } : {}),
       })) as ProcessLink;
     } catch (err) {
-      if (signalled && err instanceof LinkError && err.code === "ABORTED") return;
+      if (stop.signalled && err instanceof LinkError && err.code === "ABORTED") return;
       throw err;
     }
     let failure: Error | undefined;
@@ -83,19 +77,14 @@ async function runBoard(kind: "sim" | "qemu", args: string[]): Promise<void> {
     process.stdout.write(
       `${kind} ${board.name} up (pid ${link.pid}, answered ping after ${Math.round(link.readyMs)} ms): reachable at ${relay.address}\n`,
     );
-    const stopped = new Promise<void>((resolve) => {
-      if (abort.signal.aborted) resolve();
-      else abort.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    await Promise.race([ended, stopped]);
+    await Promise.race([ended, stop.stopped]);
     await relay.close();
     link.destroy();
     await ended;
     process.stderr.write(`hilftp ${kind}: ${board.name} stopped after ${relay.served} host session(s)\n`);
-    if (!signalled) throw failure ?? new Error(`${board.name}: the board stopped`);
+    if (!stop.signalled) throw failure ?? new Error(`${board.name}: the board stopped`);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stop.dispose();
   }
 }
 

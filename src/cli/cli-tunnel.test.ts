@@ -1,34 +1,18 @@
 // The client commands and ping over the SLIP tunnel (--link, --board, --mtu, --pcap, --faults),
 // against a stand-in board (our stack and server behind a unix socket); and serve over a tunnel.
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "../board/launch-test-support.js";
 import { readPcap } from "../link/index.js";
 import { parseIpPacket, parseTcp } from "../net/wire/index.js";
 import { startStackBoard, type StackBoard } from "../testing/stack-board.js";
 
-const MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
-function hilftp(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const hilftp = (args: string[], timeoutMs = 60_000): Promise<CliResult> => runCli(args, {}, timeoutMs);
 
 let dir: string;
 let root: string;

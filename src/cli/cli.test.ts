@@ -6,34 +6,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, runCli, type CliResult } from "../board/launch-test-support.js";
 import { FtpServer } from "../ftp/server/index.js";
 
-const MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function hilftp(args: string[], timeoutMs = 30_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const hilftp = (args: string[], timeoutMs = 30_000): Promise<CliResult> => runCli(args, {}, timeoutMs);
 
 let dir: string;
 let root: string;
@@ -109,7 +88,7 @@ describe("hilftp serve", () => {
     const served = join(dir, "served");
     await mkdir(served);
     await writeFile(join(served, "hello.txt"), "hello\n");
-    const child = spawn(process.execPath, [MAIN, "serve", "--root", served, "--port", "0", "--user", "a:b"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "serve", "--root", served, "--port", "0", "--user", "a:b"], { stdio: ["ignore", "pipe", "pipe"] });
     const line = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout.on("data", (b: Buffer) => {

@@ -9,6 +9,7 @@ import { faults, LinkError, openLink, parseLinkSpec, pcapTap, shape, SlipFraming
 import { FaultSpecError, parseFaults } from "../tunnel.js";
 import { assertRoot, planTun, startTunBridge, TunError, type TunBridge } from "../tun/index.js";
 import { cliLinkOptions, LINK_OPTIONS, linkBoard } from "./link-options.js";
+import { watchStopSignals } from "./signals.js";
 import { UsageError } from "./url.js";
 
 export const TUN_USAGE =
@@ -149,18 +150,11 @@ export async function tun(args: string[]): Promise<void> {
 /** Opens the link, brings the device up, relays until SIGINT/SIGTERM or until the bridge ends. */
 export async function runTun(options: TunCommandOptions): Promise<void> {
   assertRoot(); // before the link is opened: a listen kind would otherwise wait for nothing
-  const abort = new AbortController();
-  let signalled = false;
-  const onSignal = (): void => {
-    signalled = true;
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = watchStopSignals();
   try {
     const bytes = await openLink(options.link, {
       ...cliLinkOptions("hilftp tun"),
-      signal: abort.signal,
+      signal: stop.signal,
       ...(options.board ? { board: options.board } : {}),
     });
     let link: FrameLink = new SlipFraming(bytes, { name: options.link, maxFrame: options.mtu + 64 });
@@ -183,10 +177,7 @@ export async function runTun(options: TunCommandOptions): Promise<void> {
     if (bridge.ipv6Disabled) process.stderr.write(`hilftp tun: IPv6 off: ${bridge.ipv6Disabled}\n`);
     if (options.faults) process.stderr.write(`hilftp tun: faults seed ${options.faults.seed}\n`);
     process.stdout.write(`tun ${bridge.dev} up: ${describeRoutes(bridge)} via ${options.link}\n`);
-    const stopped = abort.signal.aborted
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
-    const end = await Promise.race([bridge.ended, stopped.then(() => undefined)]);
+    const end = await Promise.race([bridge.ended, stop.stopped.then(() => undefined)]);
     await bridge.close();
     const c = bridge.counters;
     process.stderr.write(
@@ -194,10 +185,9 @@ export async function runTun(options: TunCommandOptions): Promise<void> {
     );
     if (end && end.cause !== "closed") throw new Error(end.message);
   } catch (err) {
-    if (signalled && (err as { code?: string }).code === "ABORTED") return; // interrupted while waiting for the link
+    if (stop.signalled && (err as { code?: string }).code === "ABORTED") return; // interrupted while waiting for the link
     throw err;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stop.dispose();
   }
 }

@@ -9,25 +9,12 @@ import type { FrameLink } from "./frame-link.js";
 import { linkPair } from "./pair.js";
 import { encodeSlip } from "./slip-codec.js";
 import { SlipFraming } from "./slip-framing.js";
+import { nextFrames } from "./test-support.js";
 
 function frames(link: FrameLink): Buffer[] {
   const got: Buffer[] = [];
   link.on("frame", (f) => got.push(Buffer.from(f)));
   return got;
-}
-
-function nextFrames(link: FrameLink, n: number): Promise<Buffer[]> {
-  return new Promise((resolve) => {
-    const got: Buffer[] = [];
-    const on = (f: Buffer): void => {
-      got.push(Buffer.from(f));
-      if (got.length === n) {
-        link.off("frame", on);
-        resolve(got);
-      }
-    };
-    link.on("frame", on);
-  });
 }
 
 describe("SlipFraming over linkPair", () => {

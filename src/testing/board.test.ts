@@ -8,35 +8,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive } from "../board/launch-test-support.js";
 import { readPcap } from "../link/index.js";
 import { openBoard } from "./board.js";
 import { startNativeTarget, type NativeTarget } from "./native-target.js";
 import { startStackBoard } from "./stack-board.js";
+import { agentContent, downloadBuffer } from "./test-data.js";
 import { useBoard } from "./use-board.js";
 
 const FIRMWARE = fileURLToPath(new URL("../../firmware-shim/build/posix/hilftp-shim", import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The agent's MKFILE content (firmware-shim/README.md): xorshift32 13/17/5 from seed ^ 0xA5A5A5A5. */
-function agentBytes(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size);
-  let x = (seed ^ 0xa5a5a5a5) >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 let scratch = "";
 beforeAll(async () => {
@@ -61,21 +41,11 @@ describe("openBoard on native-sim", () => {
       await agent.format();
       const made = await agent.mkfile("/fixture.bin", 3000, 9);
       const ftp = await board.ftp({ family: 6, passive: false });
-      const chunks: Buffer[] = [];
-      const { Writable } = await import("node:stream");
-      await ftp.download(
-        "/fixture.bin",
-        new Writable({
-          write(c: Buffer, _e, done) {
-            chunks.push(c);
-            done();
-          },
-        }),
-      );
+      const got = await downloadBuffer(ftp, "/fixture.bin");
       await ftp.quit();
       ftp.close();
       // The bytes are the documented generator's: the agent and the fixture agree with the README.
-      expect(Buffer.concat(chunks).equals(agentBytes(3000, 9))).toBe(true);
+      expect(got.equals(agentContent(3000, 9))).toBe(true);
       expect(made.bytes).toBe(3000);
 
       const counters = await board.counters();

@@ -2,6 +2,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { emptyStats, frameLinkPair, type FrameLink, type FrameLinkEvents, type LinkStats } from "../link/index.js";
+import { nextFrames } from "../link/test-support.js";
 import { UdpRelay } from "./relay.js";
 
 const sockets: Socket[] = [];
@@ -28,20 +29,6 @@ function datagrams(s: Socket, n: number): Promise<Buffer[]> {
       }
     };
     s.on("message", on);
-  });
-}
-
-function frames(link: FrameLink, n: number): Promise<Buffer[]> {
-  return new Promise((resolve) => {
-    const got: Buffer[] = [];
-    const on = (f: Buffer): void => {
-      got.push(Buffer.from(f));
-      if (got.length === n) {
-        link.off("frame", on);
-        resolve(got);
-      }
-    };
-    link.on("frame", on);
   });
 }
 
@@ -79,7 +66,7 @@ describe("UdpRelay", () => {
     expect(await gotDatagrams).toEqual(out);
 
     const back = [ipv6(7), ipv4(8, 1500)];
-    const gotFrames = frames(far, 2);
+    const gotFrames = nextFrames(far, 2);
     for (const d of back) await send(socat, d, ours.address().port);
     expect(await gotFrames).toEqual(back);
     expect(relay.counters).toMatchObject({ toKernel: 3, toKernelBytes: 40 + 60 + 296, toLink: 2, toLinkBytes: 60 + 1500, foreign: 0, notIp: 0 });
@@ -93,7 +80,7 @@ describe("UdpRelay", () => {
     const intruder = await udp();
     const relay = new UdpRelay(near, ours, { peerPort: socat.address().port });
     relay.start();
-    const got = frames(far, 1);
+    const got = nextFrames(far, 1);
     await send(intruder, ipv4(9), ours.address().port);
     // bounded wait until the intruder's datagram has been seen and dropped
     for (let i = 0; i < 200 && relay.counters.foreign === 0; i++) await new Promise((r) => setTimeout(r, 5));

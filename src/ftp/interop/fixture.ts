@@ -1,6 +1,7 @@
 // Shared set-up for the interop tests: our FtpServer serving a temp directory on 127.0.0.1 or
-// ::1, with a log of the commands and transfers it saw (so a test can prove which data mode
-// a client really used), plus helpers to build and compare directory trees by SHA-256.
+// ::1 (or both at once, with a scratch directory for the client's own files), with a log of the
+// commands and transfers it saw (so a test can prove which data mode a client really used), plus
+// helpers to build and compare directory trees by SHA-256.
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +23,8 @@ export interface ServedDir {
   readonly errors: Error[];
   /** Host part for a URL: brackets around IPv6. */
   readonly urlHost: string;
-  verbs(): string[];
+  /** The verbs of the commands received, upper-case, from the `from`-th on (a mark taken earlier). */
+  verbs(from?: number): string[];
   close(): Promise<void>;
 }
 
@@ -45,9 +47,46 @@ export async function serve(root: string, host = "127.0.0.1"): Promise<ServedDir
     transfers,
     errors,
     urlHost: host.includes(":") ? `[${host}]` : host,
-    verbs: () => commands.map((c) => c.verb.toUpperCase()),
+    verbs: (from = 0) => commands.slice(from).map((c) => c.verb.toUpperCase()),
     close: () => server.close(),
   };
+}
+
+/** One directory served on 127.0.0.1 and on ::1, and a scratch directory for the client's side. */
+export interface ServedBoth {
+  /** What the FTP user sees as "/", on both servers. */
+  readonly root: string;
+  /** The client's files (what it uploads from and downloads to). */
+  readonly local: string;
+  readonly v4: ServedDir;
+  readonly v6: ServedDir;
+  /** Stops both servers and removes both directories. */
+  close(): Promise<void>;
+}
+
+/** A client test's set-up: `name` tells the scratch directories apart (hilftp-interop-NAME-root-...). */
+export async function serveBoth(name: string): Promise<ServedBoth> {
+  let root = "";
+  let local = "";
+  let v4: ServedDir | undefined;
+  let v6: ServedDir | undefined;
+  const close = async (): Promise<void> => {
+    await v4?.close();
+    await v6?.close();
+    await removeDir(root);
+    await removeDir(local);
+  };
+  try {
+    root = await scratchDir(`${name}-root`);
+    local = await scratchDir(`${name}-local`);
+    v4 = await serve(root, "127.0.0.1");
+    v6 = await serve(root, "::1");
+  } catch (err) {
+    // The test gets no object to close when this throws, so a half-done set-up is undone here.
+    await close();
+    throw err;
+  }
+  return { root, local, v4, v6, close };
 }
 
 /** A scratch directory under the OS temp dir; remove it with `rm(dir, {recursive: true})`. */

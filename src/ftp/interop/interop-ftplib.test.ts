@@ -7,27 +7,18 @@ import { mkdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRandomFile, run, sha256File } from "../../testing/peers.js";
-import { PASSWORD, USER, removeDir, scratchDir, serve, type ServedDir } from "./fixture.js";
+import { PASSWORD, serveBoth, type ServedBoth, type ServedDir, USER } from "./fixture.js";
 
 const T = 60_000;
 const PYTHON = "/usr/bin/python3";
-let root = "";
-let local = "";
-let v4: ServedDir;
-let v6: ServedDir;
+let served: ServedBoth;
 
 beforeAll(async () => {
-  root = await scratchDir("ftplib-root");
-  local = await scratchDir("ftplib-local");
-  v4 = await serve(root, "127.0.0.1");
-  v6 = await serve(root, "::1");
+  served = await serveBoth("ftplib");
 });
 
 afterAll(async () => {
-  await v4?.close();
-  await v6?.close();
-  await removeDir(root);
-  await removeDir(local);
+  await served?.close();
 });
 
 // Runs before every script: connection details come in through the environment, the script
@@ -75,7 +66,7 @@ async function py(srv: ServedDir, body: string): Promise<PyOut> {
       FTP_PORT: String(srv.port),
       FTP_USER: USER,
       FTP_PASS: PASSWORD,
-      LOCAL: local,
+      LOCAL: served.local,
       PYTHONWARNINGS: "ignore",
     },
   });
@@ -88,13 +79,9 @@ async function py(srv: ServedDir, body: string): Promise<PyOut> {
   return parsed;
 }
 
-function verbsSince(srv: ServedDir, mark: number): string[] {
-  return srv.commands.slice(mark).map((c) => c.verb.toUpperCase());
-}
-
 /** storbinary then retrbinary of a 1 MiB file; returns the verbs the server saw. */
 async function storRetr(srv: ServedDir, name: string, passive: boolean): Promise<string[]> {
-  const src = join(local, `${name}.src`);
+  const src = join(served.local, `${name}.src`);
   const sum = await makeRandomFile(src, 1024 * 1024 + 5, name.length);
   const mark = srv.commands.length;
   const o = await py(
@@ -114,31 +101,31 @@ out["quit"] = f.quit()
   expect(o["retr"]).toMatch(/^226/);
   expect(o["quit"]).toMatch(/^221/);
   expect(o["sha"]).toBe(sum);
-  expect(await sha256File(join(root, name))).toBe(sum);
-  return verbsSince(srv, mark);
+  expect(await sha256File(join(served.root, name))).toBe(sum);
+  return srv.verbs(mark);
 }
 
 describe("ftplib storbinary / retrbinary", () => {
   it("passive over IPv4 uses PASV", async () => {
-    const verbs = await storRetr(v4, "pasv.bin", true);
+    const verbs = await storRetr(served.v4, "pasv.bin", true);
     expect(verbs).toContain("PASV");
     expect(verbs).not.toContain("PORT");
   }, T);
 
   it("active over IPv4 (set_pasv(False)) uses PORT", async () => {
-    const verbs = await storRetr(v4, "port.bin", false);
+    const verbs = await storRetr(served.v4, "port.bin", false);
     expect(verbs).toContain("PORT");
     expect(verbs).not.toContain("PASV");
   }, T);
 
   it("passive over ::1 uses EPSV", async () => {
-    const verbs = await storRetr(v6, "epsv.bin", true);
+    const verbs = await storRetr(served.v6, "epsv.bin", true);
     expect(verbs).toContain("EPSV");
     expect(verbs).not.toContain("PASV");
   }, T);
 
   it("active over ::1 uses EPRT", async () => {
-    const verbs = await storRetr(v6, "eprt.bin", false);
+    const verbs = await storRetr(served.v6, "eprt.bin", false);
     expect(verbs).toContain("EPRT");
   }, T);
 });
@@ -146,15 +133,15 @@ describe("ftplib storbinary / retrbinary", () => {
 describe("ftplib listings", () => {
   const when = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
   beforeAll(async () => {
-    await mkdir(join(root, "mdir", "inner"), { recursive: true });
-    await makeRandomFile(join(root, "mdir", "data.bin"), 65_537, 5);
-    await writeFile(join(root, "mdir", "with space.txt"), "hello\n");
-    await utimes(join(root, "mdir", "data.bin"), when, when);
+    await mkdir(join(served.root, "mdir", "inner"), { recursive: true });
+    await makeRandomFile(join(served.root, "mdir", "data.bin"), 65_537, 5);
+    await writeFile(join(served.root, "mdir", "with space.txt"), "hello\n");
+    await utimes(join(served.root, "mdir", "data.bin"), when, when);
   });
 
   it("mlsd gives every entry with type, size and modify matching the disk", async () => {
     const o = await py(
-      v4,
+      served.v4,
       `
 f = connect()
 out["entries"] = [[name, facts] for name, facts in f.mlsd("mdir", facts=["type", "size", "modify"])]
@@ -173,7 +160,7 @@ f.quit()
 
   it("nlst gives the names", async () => {
     const o = await py(
-      v4,
+      served.v4,
       `
 f = connect()
 out["names"] = f.nlst("mdir")
@@ -192,12 +179,12 @@ f.quit()
 
 describe("ftplib file operations", () => {
   it("size, MDTM, rename, delete, mkd, cwd/pwd, rmd and a refused delete", async () => {
-    await mkdir(join(root, "ops"), { recursive: true });
-    await makeRandomFile(join(root, "ops", "a.bin"), 123_456, 6);
+    await mkdir(join(served.root, "ops"), { recursive: true });
+    await makeRandomFile(join(served.root, "ops", "a.bin"), 123_456, 6);
     const when = new Date(Date.UTC(2023, 10, 26, 13, 14, 15));
-    await utimes(join(root, "ops", "a.bin"), when, when);
+    await utimes(join(served.root, "ops", "a.bin"), when, when);
     const o = await py(
-      v4,
+      served.v4,
       `
 f = connect()
 f.voidcmd("TYPE I")
@@ -227,9 +214,9 @@ f.quit()
     expect(o["delete"]).toMatch(/^250/);
     expect(o["second_delete"]).toMatch(/^550/);
     expect(o["noop"]).toMatch(/^200/);
-    expect(existsSync(join(root, "ops", "a.bin"))).toBe(false);
-    expect(existsSync(join(root, "ops", "b.bin"))).toBe(false);
-    expect(existsSync(join(root, "ops", "newdir"))).toBe(false);
+    expect(existsSync(join(served.root, "ops", "a.bin"))).toBe(false);
+    expect(existsSync(join(served.root, "ops", "b.bin"))).toBe(false);
+    expect(existsSync(join(served.root, "ops", "newdir"))).toBe(false);
   }, T);
 });
 
@@ -237,8 +224,8 @@ describe("ftplib abort in the middle of RETR", () => {
   const BIG = 64 * 1024 * 1024;
   let smallSum = "";
   beforeAll(async () => {
-    await makeRandomFile(join(root, "big.bin"), BIG, 7);
-    smallSum = await makeRandomFile(join(root, "small.bin"), 10_000, 8);
+    await makeRandomFile(join(served.root, "big.bin"), BIG, 7);
+    smallSum = await makeRandomFile(join(served.root, "small.bin"), 10_000, 8);
   });
 
   // The data connection is left unread after 1 MiB of 64 MiB, so the server is mid-transfer
@@ -269,8 +256,8 @@ f.quit()
 `;
 
   it.each(["abort", "plain"] as const)("ABOR sent by %s: 426 then 226, the session goes on", async (how) => {
-    const mark = v4.transfers.length;
-    const o = await py(v4, abortScript(how));
+    const mark = served.v4.transfers.length;
+    const o = await py(served.v4, abortScript(how));
     expect(o["got"]).toBeGreaterThanOrEqual(1 << 20);
     const replies = o["replies"] as string[];
     expect(replies[0]).toMatch(/^426/);
@@ -278,7 +265,7 @@ f.quit()
     expect(o["noop"]).toMatch(/^200/);
     expect(o["retr"]).toMatch(/^226/);
     expect(o["sha"]).toBe(smallSum);
-    const big = v4.transfers.slice(mark).find((t) => t.path.endsWith("big.bin"));
+    const big = served.v4.transfers.slice(mark).find((t) => t.path.endsWith("big.bin"));
     expect(big?.ok).toBe(false);
     expect(big?.bytes ?? BIG).toBeLessThan(BIG);
   }, T);

@@ -4,6 +4,7 @@
 // machine emits must also be a well-formed header. The wire checks the device
 // limits as it goes: payload <= the sender's MSS, unacknowledged segments <= the
 // sender's maxSegmentsInFlight.
+import { mulberry32 as seededRandom } from "../../link/prng.js";
 import { parseTcp, tcpHeaderLength, TCP_FLAGS, writeTcp, type TcpSegment } from "../wire/tcp.js";
 import { seqDiff } from "../wire/seq.js";
 import { listenerResponse } from "./listener.js";
@@ -42,17 +43,8 @@ interface InFlight {
 const ADDR: readonly [Buffer, Buffer] = [Buffer.from([198, 51, 100, 1]), Buffer.from([198, 51, 100, 2])];
 const PORT = [40000, 21] as const;
 
-/** mulberry32: small, fast, good enough to make a failing run replayable from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the fault injector's): small, fast, good enough to make a failing run replayable from its seed. */
+export { seededRandom };
 
 export interface WireLimits {
   mss: number;

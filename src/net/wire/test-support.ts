@@ -7,17 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** mulberry32: small, fast, and good enough to spread fuzz inputs. Returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the fault injector's): small, fast, and good enough to spread fuzz inputs. Returns floats in [0, 1). */
+export { mulberry32 as seededRandom } from "../../link/prng.js";
 
 export function randomBytes(random: () => number, length: number): Buffer {
   const out = Buffer.alloc(length);
