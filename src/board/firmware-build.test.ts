@@ -116,7 +116,7 @@ describe("tools/profile-config.mjs", () => {
     expect(sim).toMatch(/^#define RAMFS_SIZE 262144$/m);
     expect(sim).toMatch(/^#define AGENT_PORT 9000$/m);
     const qemu = config(join(PACKAGE_ROOT, "boards/qemu-netduinoplus2.json"), "stm32f4");
-    expect(qemu).toMatch(/^#define RAMFS_SIZE 32768$/m);
+    expect(qemu).toMatch(/^#define RAMFS_SIZE 73728$/m);
     expect(qemu).toMatch(/^#define IPV6_ENABLED 0$/m);
   });
 

@@ -65,7 +65,7 @@ describe("shipped profiles", () => {
       build: "stm32",
       readyTimeoutMs: 30000,
     });
-    expect(qemu.firmware).toEqual({ ramfsSize: 32768, agentPort: 9000 });
+    expect(qemu.firmware).toEqual({ ramfsSize: 73728, agentPort: 9000 });
     for (const p of [sim, qemu]) expect(p.description).not.toMatch(/provisional/i);
   });
 

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { AGENT_PORT, AgentClient, type AgentHello } from "../board/agent-client.js";
 import { deviceLimits, loadProfile, type BoardProfile, type DeviceLimits } from "../board/index.js";
 import { FtpClient } from "../ftp/client/index.js";
-import { readPcap, type LinkStats, type PcapFile } from "../link/index.js";
+import { readPcap, type FaultOptions, type LinkStats, type PcapFile } from "../link/index.js";
 import type { StackCounters, TcpTotals } from "../net/counters.js";
 import type { SlipNetwork } from "../net/slip-network.js";
 import { NetworkError } from "../network.js";
@@ -33,6 +33,14 @@ export interface OpenBoardOptions {
   readonly agent?: "auto" | "required" | "none";
   /** How long the board may take to answer ping (default 20 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Emulate a UART at this baud on the host side of the link: `sim` and `qemu` move bytes as fast
+   * as the host can, so a run that should see a real board's serial line (throughput, timing) asks
+   * for it here. Default: no shaping.
+   */
+  readonly baud?: number;
+  /** Seeded loss, corruption, reordering, delay on the host side of the link, to test recovery; default none. */
+  readonly faults?: FaultOptions;
   /** Gets agent and FTP dialogue lines. */
   readonly log?: (line: string) => void;
 }
@@ -139,7 +147,12 @@ export async function openBoard(options: OpenBoardOptions = {}): Promise<Board> 
     const pcapPath = pcapOption === undefined ? undefined : pcapOption === "on-failure" ? join(dir, "board.pcap") : resolve(pcapOption);
     const readyMs = options.readyTimeoutMs ?? 20_000;
     const tOptions = {
-      ...tunnelOptions(profile, { link: target.link, ...(pcapPath !== undefined ? { pcap: pcapPath } : {}) }),
+      ...tunnelOptions(profile, {
+        link: target.link,
+        ...(pcapPath !== undefined ? { pcap: pcapPath } : {}),
+        ...(options.baud !== undefined ? { baud: options.baud } : {}),
+        ...(options.faults !== undefined ? { faults: options.faults } : {}),
+      }),
       linkOptions: { readyTimeoutMs: readyMs, ...(target.stateDir !== undefined ? { stateDir: target.stateDir } : {}) },
     };
     tunnel = await openTunnel(tOptions);
@@ -159,6 +172,7 @@ export async function openBoard(options: OpenBoardOptions = {}): Promise<Board> 
       agentMode: options.agent ?? "auto",
       readyMs,
       log: options.log,
+      faulty: options.faults !== undefined,
     });
     await board.connectAgent();
     return board;
@@ -185,6 +199,8 @@ interface BoardParts {
   readonly agentMode: "auto" | "required" | "none";
   readonly readyMs: number;
   readonly log: ((line: string) => void) | undefined;
+  /** Faults are injected, so pcap() cannot count the tap's records from the link's stats. */
+  readonly faulty: boolean;
 }
 
 class OpenedBoard implements Board {
@@ -292,15 +308,8 @@ class OpenedBoard implements Board {
   async pcap(): Promise<PcapFile> {
     const path = this.pcapPath;
     if (path === undefined) throw new Error("openBoard was not asked for a pcap (pcap option or HIL_PCAP)");
-    const s = this.tunnel.link.stats;
-    // Every frame the link counted has been handed to the tap: wait until its record is on disk.
-    const expected = 24 + 16 * (s.framesIn + s.framesOut) + s.bytesIn + s.bytesOut;
-    const deadline = Date.now() + 10_000;
-    for (let i = 0; i < 2000; i++) {
-      if ((await stat(path)).size >= expected) break;
-      if (Date.now() > deadline) throw new Error(`pcap ${path}: under ${expected} bytes after 10 s`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    if (this.parts.faulty) await settled(path);
+    else await reached(path, this.tunnel.link.stats);
     const parsed = readPcap(completeRecords(await readFile(path)));
     if (!parsed.ok) throw new Error(`pcap ${path}: ${parsed.error}`);
     return parsed.file;
@@ -372,6 +381,31 @@ function helloMismatches(h: AgentHello, p: BoardProfile): string[] {
   check("window", h.window, p.tcp.window);
   check("ftp port", h.ftpPort, p.ftp.port);
   return out;
+}
+
+/** Every frame the link counted has been handed to the tap: wait until its record is on disk. */
+async function reached(path: string, s: LinkStats): Promise<void> {
+  const expected = 24 + 16 * (s.framesIn + s.framesOut) + s.bytesIn + s.bytesOut;
+  const deadline = Date.now() + 10_000;
+  for (let i = 0; i < 2000; i++) {
+    if ((await stat(path)).size >= expected) return;
+    if (Date.now() > deadline) throw new Error(`pcap ${path}: under ${expected} bytes after 10 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * With faults the link's counts no longer match the tap's records (the tap sees a dropped inbound
+ * frame never, a duplicated outbound one once), so wait until the file stops growing instead.
+ */
+async function settled(path: string): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    const size = (await stat(path)).size;
+    if (size === last) return;
+    last = size;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The file cut after its last complete record (the tap may be mid-write). */
