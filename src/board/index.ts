@@ -31,3 +31,7 @@ export {
   PACKAGE_ROOT,
   type BuildOptions,
 } from "./firmware-build.js";
+export { openSimLink, DEFAULT_SIM, type SimLinkOptions } from "./sim.js";
+export { openQemuLink, type QemuLinkOptions } from "./qemu.js";
+// The test agent's client (typed line protocol, firmware-shim/README.md).
+export * from "./agent-client.js";

@@ -15,3 +15,4 @@ export { DEFAULT_SNAPLEN, LINKTYPE_RAW, pcapGlobalHeader, pcapRecord, readPcap, 
 export { systemClock, type Clock, type Timer } from "./clock.js";
 export { ManualClock } from "./manual-clock.js";
 export { mulberry32, type Random } from "./prng.js";
+export { ProcessLink, type ProcessLinkOptions } from "./process-link.js";
