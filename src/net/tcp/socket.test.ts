@@ -154,6 +154,21 @@ describe("TcpSocket over a back-to-back wire", () => {
     expect(Buffer.concat(reply).toString()).toBe("221 bye\r\n");
   });
 
+  it("emits 'end' on the peer's FIN while paused with nothing buffered, as net.Socket does", async () => {
+    const { wire, client, server: serverOf } = pair({ seed: 3 }, {}, {});
+    await wire.drive(() => serverOf()?.established === true, STEPS);
+    const server = serverOf()!;
+    client.pause(); // as pipe() leaves a source whose destination has finished
+    let ended = false;
+    client.on("end", () => {
+      ended = true;
+    });
+    server.end();
+    await wire.drive(() => ended, STEPS);
+    expect(ended).toBe(true);
+    expect(client.readableFlowing).toBe(false);
+  });
+
   it("fails connect with ECONNREFUSED when the port answers RST", async () => {
     const wire = new BackToBack({ seed: 1 }, [
       { mss: 1460, maxSegmentsInFlight: Infinity },

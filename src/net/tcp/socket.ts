@@ -144,7 +144,11 @@ export class TcpSocket extends Duplex {
         this.emit("connect");
       },
       onRemoteClose: () => {
-        if (!this.destroyed) this.push(null);
+        if (this.destroyed) return;
+        this.push(null);
+        // As net.Socket does: a paused socket with nothing buffered still ends now. Without it
+        // 'end' waits for a read() that a pipe whose destination finished never makes.
+        this.read(0);
       },
       onWritable: () => this.retryWrite(),
       onFinAcked: () => {
