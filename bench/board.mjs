@@ -9,8 +9,9 @@
 //  (a UART at 10 bits per byte, as a real board's serial line would be).
 // A shaped row is set against the physical limit of the line: baud/10 bytes/s times the share of
 // the wire bytes sent in the transfer direction that are FTP payload (SLIP ENDs and escapes, IP and
-// TCP headers, the control replies on that line included), as bench/tunnel.mjs does for our two
-// stacks; the ratio to the raw baud/10 is printed too. Goal: >= 97% of the physical limit.
+// TCP headers, the control replies on that line included), computed by dist/link/line-limit.js as
+// `hilftp bench` and bench/tunnel.mjs do; the ratio to the raw baud/10 is printed too. Goal: >= 97%
+// of the physical limit. --baud takes a list (one shaped pass per rate); --out=FILE names the JSON.
 // Seconds are the client.download()/upload() call (PASV, data connect, the command, the bytes,
 // the 226), in a session whose one-time TYPE I and FEAT are already done; every download is
 // SHA-256 checked against the deterministic upload; files are removed on the board after every
@@ -18,9 +19,10 @@
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
+import { goodput, lineCount } from "../dist/link/line-limit.js";
 import { openBoard } from "../dist/testing/index.js";
 // Deterministic bytes (the same escapes on the line every run) and hashing, as the tests use them.
 import { sha256, testData as payload } from "../dist/testing/test-data.js";
@@ -30,7 +32,13 @@ const { values } = parseArgs({
   options: {
     only: { type: "string", default: "native,qemu" },
     reps: { type: "string", default: "3" },
+    // One shaped pass per rate: "115200" or "115200,921600".
     baud: { type: "string", default: "115200" },
+    // File sizes per board in KiB (a qemu file must fit its 72 KiB RAM fs).
+    "native-sizes": { type: "string", default: "64,256" },
+    "qemu-sizes": { type: "string", default: "64" },
+    // Where the results JSON goes (default bench/results/board-<timestamp>.json).
+    out: { type: "string" },
     // Keep a pcap per board and shaping in this directory (for tshark); default none.
     pcap: { type: "string" },
     // Another profile (a name or a .json path) in a part's place, to try other TCP settings.
@@ -40,27 +48,26 @@ const { values } = parseArgs({
 });
 const only = new Set(values.only.split(",").map((s) => s.trim()));
 const reps = Number(values.reps);
-const baud = Number(values.baud);
+const bauds = values.baud.split(",").map(Number);
 if (!Number.isInteger(reps) || reps < 1 || reps > 100) throw new Error(`--reps wants 1..100, got ${values.reps}`);
-if (!(baud > 0)) throw new Error(`--baud wants a positive number, got ${values.baud}`);
+for (const b of bauds) if (!(b > 0)) throw new Error(`--baud wants positive numbers, got ${values.baud}`);
+const kibList = (name) =>
+  values[name].split(",").map((k) => {
+    const n = Number(k);
+    if (!Number.isInteger(n) || n < 1 || n > 65536) throw new Error(`--${name} wants KiB from 1 to 65536, got ${k}`);
+    return n * 1024;
+  });
 for (const o of only) if (o !== "native" && o !== "qemu") throw new Error(`--only: unknown part ${o} (native, qemu)`);
 
 const KIB = 1024;
 const GOAL = 0.97;
 const BOARDS = [
-  { key: "native", profile: values["native-profile"], sizes: [64 * KIB, 256 * KIB] },
-  { key: "qemu", profile: values["qemu-profile"], sizes: [64 * KIB] },
+  { key: "native", profile: values["native-profile"], sizes: kibList("native-sizes") },
+  { key: "qemu", profile: values["qemu-profile"], sizes: kibList("qemu-sizes") },
 ].filter((b) => only.has(b.key));
 // Generous: a shaped 256 KiB takes ~25 s, a QEMU STOR is paced by its ~20 KB/s into the MCU.
 const FTP_TIMEOUT_MS = 180_000;
 
-
-/** The link counters of one direction: "in" = board to host (RETR), "out" = host to board (STOR). */
-function side(stats, dir) {
-  return dir === "in"
-    ? { frames: stats.framesIn, bytes: stats.bytesIn, wire: stats.wireBytesIn }
-    : { frames: stats.framesOut, bytes: stats.bytesOut, wire: stats.wireBytesOut };
-}
 
 function delta(a, b) {
   const out = {};
@@ -106,17 +113,18 @@ async function measure(board, client, verb, remote, data, localFile) {
   const after = hostCounters(board);
   const deviceAfter = board.agent ? await board.agent.counters() : undefined;
   const back = dir === "in" ? "out" : "in";
-  const link = delta(side(before.link, dir), side(after.link, dir));
+  // "in" = board to host (RETR), "out" = host to board (STOR)
+  const link = lineCount(before.link, after.link, dir);
   return {
     verb,
     bytes: data.length,
     seconds,
     sha256: verb === "RETR" ? hash.digest("hex") : undefined,
     received: verb === "RETR" ? received : undefined,
-    wire: link.wire,
-    ipBytes: link.bytes,
+    wire: link.wireBytes,
+    ipBytes: link.ipBytes,
     frames: link.frames,
-    reverse: delta(side(before.link, back), side(after.link, back)),
+    reverse: lineCount(before.link, after.link, back),
     device: deviceBefore && deviceAfter ? delta(deviceBefore, deviceAfter) : undefined,
   };
 }
@@ -132,23 +140,22 @@ async function warmUp(client) {
 
 /** Per-run figures; the limit only for shaped runs (an unshaped line has none to speak of). */
 function figures(run, shapedBaud) {
-  const goodput = run.bytes / run.seconds;
+  const bytesPerSecond = run.bytes / run.seconds;
   // TCP payload on the line beyond the file (IPv4 + TCP headers are 40 bytes; options and the
   // control replies on that line make it a few dozen bytes more): above that, retransmissions.
   const extra = run.ipBytes - 40 * run.frames - run.bytes;
-  const out = { ...run, goodput, kbit: (goodput * 8) / 1000, wirePerPayload: run.wire / run.bytes, extra };
+  const out = { ...run, goodput: bytesPerSecond, kbit: (bytesPerSecond * 8) / 1000, wirePerPayload: run.wire / run.bytes, extra };
   if (shapedBaud === undefined) return out;
-  const raw = shapedBaud / 10;
-  const limit = raw * (run.bytes / run.wire);
+  const g = goodput(run.bytes, run.seconds, run.wire, shapedBaud);
   // SLIP escapes per frame, as tunnel.mjs reports them: wire - IP bytes - two ENDs per frame.
   const escapesPerFrame = (run.wire - run.ipBytes - 2 * run.frames) / run.frames;
-  return { ...out, limit, ratioLimit: goodput / limit, ratioRaw: goodput / raw, escapesPerFrame };
+  return { ...out, limit: g.limit, ratioLimit: g.ofLimit, ratioRaw: g.bytesPerSecond / g.rawLimit, escapesPerFrame };
 }
 
 const work = await mkdtemp(join(tmpdir(), "hilftp-bench-board-"));
 const results = {
   startedAt: new Date().toISOString(),
-  options: { only: [...only], reps, baud, pcap: values.pcap, profiles: BOARDS.map((b) => b.profile) },
+  options: { only: [...only], reps, baud: bauds[0], bauds, pcap: values.pcap, profiles: BOARDS.map((b) => b.profile), sizes: Object.fromEntries(BOARDS.map((b) => [b.key, b.sizes])) },
   environment: { node: process.version, cpus: cpus().length, loadavgStart: loadavg() },
   rows: [],
 };
@@ -179,7 +186,7 @@ async function runBoard(spec, shapedBaud) {
     await board.agent.format();
     const fs = board.hello.fs;
     for (const size of spec.sizes) {
-      const row = { board: basename(spec.profile, ".json"), shaped: shapedBaud !== undefined, baud: shapedBaud, size, runs: { STOR: [], RETR: [] } };
+      const row = { board: basename(spec.profile, ".json"), mtu: board.limits.mtu, shaped: shapedBaud !== undefined, baud: shapedBaud, size, runs: { STOR: [], RETR: [] } };
       if (size > fs) {
         log(`${spec.profile}: ${size} bytes do not fit its ${fs}-byte RAM fs; row skipped`);
         row.skipped = `fs ${fs} bytes`;
@@ -228,7 +235,7 @@ const medianOf = (runs, key) => median(runs.map((r) => r[key]));
 try {
   for (const spec of BOARDS) {
     await runBoard(spec, undefined);
-    await runBoard(spec, baud);
+    for (const baud of bauds) await runBoard(spec, baud);
   }
 } finally {
   await rm(work, { recursive: true, force: true });
@@ -276,9 +283,8 @@ try {
     ["board", "verb", "size", "baud", "s", "B/s", "kbit/s", "wire/payload", "extra B", "limit B/s", "of limit", "of baud/10", "goal", "sha256"],
     lines,
   );
-  const dir = new URL("./results/", import.meta.url);
-  await mkdir(dir, { recursive: true });
-  const out = join(dir.pathname, `board-${results.startedAt.replace(/[:.]/g, "-")}.json`);
+  const out = values.out ? resolve(values.out) : join(new URL("./results/", import.meta.url).pathname, `board-${results.startedAt.replace(/[:.]/g, "-")}.json`);
+  await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(results, null, 2));
   console.log(`results: ${out}`);
 }

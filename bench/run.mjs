@@ -35,7 +35,8 @@ const HELP = `usage: node bench/run.mjs [options]     (npm run bench builds firs
   --clients=LIST      bulk clients to compare: curl,hilftp (default both)
   --hilftp-env=K=V,.. extra environment for our server process (experiments, e.g. malloc tunables)
   --profile           run our server (and client) under node --cpu-prof and print hot spots
-  --dir=PATH          where the big files go (default /dev/shm when it has room, else the temp dir)`;
+  --dir=PATH          where the big files go (default /dev/shm when it has room, else the temp dir)
+  --out=FILE          where the results JSON goes (default bench/results/<timestamp>.json)`;
 
 const PARTS = ["servers", "client", "small", "burst"];
 
@@ -54,6 +55,7 @@ function parseOptions(argv) {
       profile: { type: "boolean", default: false },
       "hilftp-env": { type: "string", default: "" },
       dir: { type: "string" },
+      out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -103,6 +105,7 @@ function parseOptions(argv) {
         }),
     ),
     dir: values.dir,
+    out: values.out,
   };
 }
 
@@ -284,8 +287,8 @@ async function main() {
   }
   results.goals = goals(results);
   results.finishedAt = new Date().toISOString();
-  await mkdir(resultsDir, { recursive: true });
-  const out = join(resultsDir, `${stamp}.json`);
+  const out = opts.out ? resolve(opts.out) : join(resultsDir, `${stamp}.json`);
+  await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, (k, v) => (typeof v === "bigint" ? String(v) : v), 2)}\n`);
   process.stdout.write(`\nresults: ${out}\n`);
 }

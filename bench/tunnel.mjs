@@ -7,13 +7,16 @@
 //  unshaped: one connection, MTU 1500, in-memory link, both stacks in this process: goodput in
 //            Gbit/s (goal >= 1), segments/s and CPU seconds.
 // Both run our FTP server and client over two of our stacks (SlipNetwork), as a board would.
+// The limit is computed by dist/link/line-limit.js (as `hilftp bench` and bench/board.mjs do).
+// --baud takes a list (one shaped pass per rate); --out=FILE names the JSON.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { parseArgs } from "node:util";
 import { FtpClient, FtpServer, linkPair, shape, SlipFraming, SlipNetwork, Stack } from "../dist/index.js";
+import { goodput as lineGoodput } from "../dist/link/line-limit.js";
 import { DEFAULT_TCP_CONFIG } from "../dist/net/tcp/index.js";
 
 const { values } = parseArgs({
@@ -23,10 +26,12 @@ const { values } = parseArgs({
     "shaped-kib": { type: "string", default: "1024" },
     "unshaped-mib": { type: "string", default: "256" },
     mtus: { type: "string", default: "296,576,1500" },
+    out: { type: "string" },
   },
 });
 const parts = new Set(values.only.split(","));
-const baud = Number(values.baud);
+const bauds = values.baud.split(",").map(Number);
+for (const b of bauds) if (!(b > 0)) throw new Error(`--baud wants positive numbers, got ${values.baud}`);
 
 function tunnel(mtu, shapedBaud) {
   const [a, b] = linkPair({ highWaterMark: 1024 * 1024 });
@@ -80,33 +85,46 @@ async function retr(t, root, bytes) {
   return { bytes: r.bytes, seconds, ok, wire, ipBytes, frames, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-const results = { startedAt: new Date().toISOString(), node: process.version, baud };
+const results = { startedAt: new Date().toISOString(), node: process.version, baud: bauds[0], bauds, shapedKiB: Number(values["shaped-kib"]), unshapedMiB: Number(values["unshaped-mib"]) };
 const dir = await mkdtemp(join(tmpdir(), "hilftp-bench-tunnel-"));
 try {
   if (parts.has("shaped")) {
     results.shaped = [];
-    console.log(`shaped: RETR ${values["shaped-kib"]} KiB at ${baud} baud (10 bits/byte)`);
-    console.log("mtu   MSS   goodput B/s   physical limit B/s   ratio   wire bytes/payload   ok");
-    for (const mtu of values.mtus.split(",").map(Number)) {
-      const t = tunnel(mtu, baud);
-      const root = join(dir, `shaped-${mtu}`);
-      await mkdir(root);
-      const r = await retr(t, root, Number(values["shaped-kib"]) * 1024);
-      await t.close();
-      const mss = mtu - 40;
-      // What the line can carry as payload: every wire byte (ENDs, escapes, IP+TCP headers, the
-      // control channel's few bytes) at baud/10, scaled by the payload's share of those bytes.
-      const limit = (baud / 10) * (r.bytes / r.wire);
-      const goodput = r.bytes / r.seconds;
-      // The issue's formula for reference: baud/10 x MSS / (MTU + 2 + escapes).
-      const escapes = (r.wire - r.ipBytes - 2 * r.frames) / r.frames;
-      const formula = (baud / 10) * (mss / (mtu + 2 + escapes));
-      const row = { mtu, mss, goodput, limit, formula, ratio: goodput / limit, ratioFormula: goodput / formula, wirePerPayload: r.wire / r.bytes, ok: r.ok, seconds: r.seconds };
-      results.shaped.push(row);
-      console.log(
-        `${String(mtu).padEnd(5)} ${String(mss).padEnd(5)} ${goodput.toFixed(0).padStart(11)}   ${limit.toFixed(0).padStart(18)}   ${(100 * row.ratio).toFixed(1).padStart(5)}%   ${row.wirePerPayload.toFixed(4).padStart(18)}   ${r.ok}` +
-          `   (formula limit ${formula.toFixed(0)} B/s: ${(100 * row.ratioFormula).toFixed(1)}%)`,
-      );
+    for (const baud of bauds) {
+      console.log(`shaped: RETR ${values["shaped-kib"]} KiB at ${baud} baud (10 bits/byte)`);
+      console.log("mtu   MSS   goodput B/s   physical limit B/s   ratio   wire bytes/payload   ok");
+      for (const mtu of values.mtus.split(",").map(Number)) {
+        const t = tunnel(mtu, baud);
+        const root = join(dir, `shaped-${baud}-${mtu}`);
+        await mkdir(root);
+        const r = await retr(t, root, Number(values["shaped-kib"]) * 1024);
+        await t.close();
+        const mss = mtu - 40;
+        // What the line can carry as payload: every wire byte (ENDs, escapes, IP+TCP headers, the
+        // control channel's few bytes) at baud/10, scaled by the payload's share of those bytes.
+        const g = lineGoodput(r.bytes, r.seconds, r.wire, baud);
+        // The issue's formula for reference: baud/10 x MSS / (MTU + 2 + escapes).
+        const escapes = (r.wire - r.ipBytes - 2 * r.frames) / r.frames;
+        const formula = g.rawLimit * (mss / (mtu + 2 + escapes));
+        const row = {
+          baud,
+          mtu,
+          mss,
+          goodput: g.bytesPerSecond,
+          limit: g.limit,
+          formula,
+          ratio: g.ofLimit,
+          ratioFormula: g.bytesPerSecond / formula,
+          wirePerPayload: g.overhead,
+          ok: r.ok,
+          seconds: r.seconds,
+        };
+        results.shaped.push(row);
+        console.log(
+          `${String(mtu).padEnd(5)} ${String(mss).padEnd(5)} ${row.goodput.toFixed(0).padStart(11)}   ${row.limit.toFixed(0).padStart(18)}   ${(100 * row.ratio).toFixed(1).padStart(5)}%   ${row.wirePerPayload.toFixed(4).padStart(18)}   ${r.ok}` +
+            `   (formula limit ${formula.toFixed(0)} B/s: ${(100 * row.ratioFormula).toFixed(1)}%)`,
+        );
+      }
     }
   }
   if (parts.has("unshaped")) {
@@ -125,7 +143,7 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
-await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-const out = new URL(`./results/tunnel-${results.startedAt.replace(/[:.]/g, "-")}.json`, import.meta.url);
+const out = values.out ? resolve(values.out) : new URL(`./results/tunnel-${results.startedAt.replace(/[:.]/g, "-")}.json`, import.meta.url).pathname;
+await mkdir(dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify(results, null, 2));
-console.log(`results: ${out.pathname}`);
+console.log(`results: ${out}`);

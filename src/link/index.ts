@@ -16,3 +16,4 @@ export { systemClock, type Clock, type Timer } from "./clock.js";
 export { ManualClock } from "./manual-clock.js";
 export { mulberry32, type Random } from "./prng.js";
 export { ProcessLink, type ProcessLinkOptions } from "./process-link.js";
+export { goodput, lineCount, UART_BITS_PER_BYTE, type Direction, type Goodput, type LineCount } from "./line-limit.js";
