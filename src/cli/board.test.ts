@@ -143,9 +143,9 @@ describe("hilftp qemu", () => {
     expect(alive(up.pid)).toBe(false);
   }, 120_000);
 
-  it("a missing emulator: one line with the apt-get command, exit 1", async () => {
+  it("a missing emulator: one line with the apt-get command, exit 3", async () => {
     const r = await runCli(["qemu", "--qemu", "/nonexistent/qemu-system-arm"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toBe(`hilftp qemu: qemu: /nonexistent/qemu-system-arm not found; install it with: ${APT_QEMU}\n`);
     expect(r.stdout).toBe("");
   }, 60_000);
@@ -173,7 +173,7 @@ describe("client commands that start the board themselves", () => {
 
   it("HILFTP_QEMU pointing nowhere: the client command says what to install", async () => {
     const r = await runCli(["ls", "ftp://board/", "--board", "qemu-netduinoplus2"], { HILFTP_QEMU: "/nonexistent/qemu" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toBe(`hilftp ls: qemu: /nonexistent/qemu not found; install it with: ${APT_QEMU}\n`);
   }, 60_000);
 });

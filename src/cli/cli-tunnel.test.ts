@@ -79,6 +79,23 @@ describe("client commands over the tunnel", () => {
     expect(sha(await readFile(out))).toBe(sha(payload));
   });
 
+  it("over a shaped line, get --json reports the share of the line's limit; -v shows the link events", async () => {
+    await writeFile(join(root, "shaped.bin"), randomBytes(24_000));
+    const out = join(dir, "shaped.back");
+    const r = await hilftp(["get", "ftp://hil:hil@board/shaped.bin", "-o", out, "--link", link, "--baud", "115200", "--json", "-v"]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { bytes: number; line?: { baud: number; limit: number; ofLimit: number } };
+    expect(result.bytes).toBe(24_000);
+    expect(result.line?.baud).toBe(115200);
+    expect(result.line?.limit).toBeGreaterThan(9000);
+    expect(result.line?.limit).toBeLessThan(11520);
+    expect(result.line?.ofLimit).toBeGreaterThan(0.3);
+    expect(result.line?.ofLimit).toBeLessThan(1.05);
+    expect(r.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \* link unix:\S+ open: MTU 1500/m);
+    expect(r.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} \* board 198\.51\.100\.2 answered ping/m);
+    expect(r.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} > RETR \/shaped\.bin$/m);
+  });
+
   it("bad tunnel options give one line", async () => {
     const r = await hilftp(["ls", "ftp://board/", "--link", link, "--faults", "drop=3"]);
     expect(r.code).toBe(2);

@@ -1,6 +1,6 @@
 // The hilftp command line as a user runs it (the compiled dist/cli/main.js; `npm test` builds
 // first): serve prints its one line and stops on SIGTERM; client commands exit 0 on success and
-// otherwise print exactly one line naming the reply.
+// otherwise print exactly one line naming the reply (exit codes: src/cli/errors.ts).
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -72,12 +72,12 @@ describe("hilftp client commands", () => {
     expect(bad.stderr).toMatch(/530/);
   });
 
-  it("bad usage exits 2 with one line; a refused connection exits 1 with one line", async () => {
+  it("bad usage exits 2 with one line; a refused connection exits 3 with one line", async () => {
     const usage = await hilftp(["get", "http://example.com/x"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr.trim().split("\n")).toHaveLength(1);
     const refused = await hilftp(["ls", "ftp://127.0.0.1:1/"]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toMatch(/ECONNREFUSED|refused/i);
   });

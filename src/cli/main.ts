@@ -1,74 +1,139 @@
 #!/usr/bin/env node
-// hilftp's command line: dispatches to one module per command and turns every failure into
-// one line on stderr and a non-zero exit code (1: the operation failed, 2: bad usage).
-import { FtpError } from "../ftp/client/index.js";
-import { qemu, sim } from "./board.js";
-import { demo } from "./demo.js";
-import { get } from "./get.js";
-import { ls } from "./ls.js";
-import { ping } from "./ping.js";
-import { put } from "./put.js";
-import { serve } from "./serve.js";
-import { tun } from "./tun.js";
-import { mkdir, mv, rm, rmdir } from "./simple.js";
-import { FaultSpecError } from "../tunnel.js";
-import { UsageError } from "./url.js";
+// hilftp's command line: takes the global flags (--json, --verbose/-v, --help/-h) out of the
+// arguments, dispatches to the command in COMMANDS, and turns every failure into one line on
+// stderr (plus a JSON error object on stdout with --json) and the exit code errors.ts assigns.
+import { constants } from "node:os";
+import type { Command, CommandContext } from "./command.js";
+import { COMMANDS } from "./commands.js";
+import { EXIT, explain, type Explained } from "./errors.js";
+import { commandHelp, mainHelp } from "./help.js";
+import { createContext, writeJson } from "./output.js";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, ls, get, put, rm, mkdir, rmdir, mv, demo, tun, ping, sim, qemu };
+export interface GlobalFlags {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly help: boolean;
+  /** The arguments without the global flags; everything after "--" is kept as it is. */
+  readonly rest: string[];
+}
 
-const HELP = `usage: hilftp <command> [options]
+/** --json, --verbose/-v and --help/-h anywhere before "--", as every command takes them. */
+export function takeGlobalFlags(argv: readonly string[]): GlobalFlags {
+  let json = false;
+  let verbose = false;
+  let help = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === "--json") json = true;
+    else if (arg === "--verbose" || arg === "-v") verbose = true;
+    else if (arg === "--help" || arg === "-h") help = true;
+    else rest.push(arg);
+  }
+  return { json, verbose, help, rest };
+}
 
-  demo                          start a server on a temp dir and run a client session against it
-  serve --root DIR [--host ADDR] [--port N] [--user NAME:PASSWORD]... [--anonymous]
-        [--read-only] [--pasv-ports A-B] [--pasv-address ADDR] [--dialect rfc|netx] [-v]
-  ls URL [--json]               list a directory
-  get URL [-o FILE] [-c]        download (-o - for stdout, -c to resume)
-  put FILE URL [--append] [-c]  upload (URL ending in / keeps the file name)
-  rm URL | mkdir URL | rmdir URL | mv URL NEWPATH
-  tun --link SPEC|--board NAME [--dev NAME] [--mtu N] [--local-ip A --peer-ip B]
-      [--local-ip6 A --peer-ip6 B] [--pcap FILE] [--faults drop=..,seed=..] [--baud N]
-                                attach a SLIP link to a TUN device (root; default hil0, MTU 1500)
-  sim [--board NAME] [--listen tcp:HOST:PORT|unix:PATH] [--firmware EXE] [--state-dir DIR]
-  qemu [--board NAME] [--listen tcp:HOST:PORT|unix:PATH] [--firmware ELF] [--qemu BINARY]
-                                start the native target (default native-sim) or the board in QEMU
-                                (default qemu-netduinoplus2) and serve its link until SIGINT/SIGTERM;
-                                then --link tcp:HOST:PORT reaches it (default: a free port, printed)
+/** After the first SIGINT/SIGTERM a command has this long to close what it opened; then the process ends. */
+const STOP_GRACE_MS = 10_000;
 
-  ping ADDRESS|board (--board NAME | --link SPEC) [-c N] [-s SIZE]
-                                ICMP/ICMPv6 echo over the tunnel
+/**
+ * SIGINT/SIGTERM for the commands that ask for ctx.signal: the first aborts it and the command
+ * stops cleanly (a board it started is stopped, a transfer's partial file stays); a second, or the
+ * grace period running out, ends the process at once. A command that never asks keeps Node's
+ * default handling (the signal ends the process, which the shell reports as 130 for SIGINT).
+ */
+class StopSignals {
+  private readonly controller = new AbortController();
+  private installed = false;
+  received: NodeJS.Signals | undefined;
 
-  URLs: ftp://[user[:password]@]host[:port]/path   (IPv6: ftp://[::1]:2121/; "board" = the board)
-  client options: --active (active mode), --timeout SECONDS, -v (show the FTP dialogue)
-  tunnel options (serve and every client command): --board NAME|FILE.json, --link SPEC
-      (serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT, tcp-listen:HOST:PORT, unix:PATH, unix-listen:PATH,
-      sim[:EXE], qemu[:ELF]: start the board, built if needed; native-sim and qemu-netduinoplus2 use them),
-      --mtu N, --local-ip A, --peer-ip B, --local-ip6 A, --peer-ip6 B, --pcap FILE, --baud N,
-      --faults drop=0.02,corrupt=0.01,dup=0.01,reorder=0.02,seed=7`;
+  get signal(): AbortSignal {
+    if (!this.installed) {
+      this.installed = true;
+      process.on("SIGINT", this.onSignal);
+      process.on("SIGTERM", this.onSignal);
+    }
+    return this.controller.signal;
+  }
+
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (this.received !== undefined) process.exit(signalExit(sig));
+    this.received = sig;
+    this.controller.abort(new Error(`stopped by ${sig}`));
+    setTimeout(() => process.exit(signalExit(sig)), STOP_GRACE_MS).unref();
+  };
+}
+
+function signalExit(sig: NodeJS.Signals): number {
+  return sig === "SIGINT" ? EXIT.interrupted : 128 + (constants.signals[sig] ?? 0);
+}
+
+function report(ctx: CommandContext, name: string, e: Explained): number {
+  ctx.stderr.write(`hilftp${name ? ` ${name}` : ""}: ${e.message}\n`);
+  if (ctx.json) writeJson(ctx, { error: { message: e.message, code: e.code, exit: e.exit } });
+  return e.exit;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(`${HELP}\n`);
-    return name ? 0 : 2;
+  const flags = takeGlobalFlags(argv);
+  const stops = new StopSignals();
+  const ctx = createContext({ json: flags.json, verbose: flags.verbose, stdout: process.stdout, stderr: process.stderr, signal: () => stops.signal });
+  const [name, ...args] = flags.rest;
+  const byName = (n: string | undefined): Command | undefined => COMMANDS.find((c) => c.name === n);
+
+  if (name === undefined || name === "help") {
+    const topic = name === "help" ? args[0] : undefined;
+    if (topic !== undefined) {
+      const command = byName(topic);
+      if (!command) return report(ctx, "", { message: `unknown command "${topic}" (try hilftp --help)`, code: "usage", exit: EXIT.usage });
+      process.stdout.write(commandHelp(command));
+      return EXIT.ok;
+    }
+    process.stdout.write(mainHelp(COMMANDS));
+    return flags.help || name === "help" ? EXIT.ok : EXIT.usage;
   }
-  const run = COMMANDS[name];
-  if (!run) {
-    process.stderr.write(`hilftp: unknown command "${name}" (try hilftp --help)\n`);
-    return 2;
+  const command = byName(name);
+  if (!command) {
+    if (flags.help) {
+      process.stdout.write(mainHelp(COMMANDS));
+      return EXIT.ok;
+    }
+    return report(ctx, "", { message: `unknown command "${name}" (try hilftp --help)`, code: "usage", exit: EXIT.usage });
   }
+  if (flags.help) {
+    process.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+  // A failure in a callback the command does not await (a socket event) still gets one line.
+  const unexpected = (err: unknown): void => {
+    process.exitCode = report(ctx, name, explain(err, name));
+    if (flags.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit();
+  };
+  process.on("uncaughtException", unexpected);
+  process.on("unhandledRejection", unexpected);
   try {
-    await run(args);
-    return 0;
+    await command.run(args, ctx);
+    // Stopped by a signal and closed cleanly (serve, sim, qemu, tun): 130 for Ctrl-C, 0 for SIGTERM.
+    return stops.received === "SIGINT" ? EXIT.interrupted : EXIT.ok;
   } catch (err) {
-    process.stderr.write(`hilftp ${name}: ${describe(err)}\n`);
-    return err instanceof UsageError || err instanceof FaultSpecError || (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1;
+    if (stops.received !== undefined) {
+      const exit = signalExit(stops.received);
+      return report(ctx, name, { message: `interrupted (${stops.received})`, code: "interrupted", exit: exit === EXIT.interrupted ? EXIT.interrupted : 143 });
+    }
+    const e = explain(err, name);
+    if (flags.verbose && e.code === "internal" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return report(ctx, name, e);
   }
 }
 
-function describe(err: unknown): string {
-  if (err instanceof FtpError) return `server replied ${err.message}`;
-  if (err instanceof Error) return err.message.split("\n")[0] ?? err.name;
-  return String(err);
-}
+// `hilftp ls | head`: the reader went away; that is the end, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -111,6 +111,6 @@ describe("hilftp tun (built CLI)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^hilftp tun: usage: hilftp tun --link SPEC/);
     const help = await run(process.execPath, [CLI, "--help"], { timeoutMs: 20_000 });
-    expect(help.stdout).toMatch(/^ {2}tun --link SPEC/m);
+    expect(help.stdout).toMatch(/^ {2}tun +attach /m);
   });
 });

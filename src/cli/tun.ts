@@ -8,15 +8,19 @@ import { deviceLimits, type BoardProfile } from "../board/index.js";
 import { faults, LinkError, openLink, parseLinkSpec, pcapTap, shape, SlipFraming, type FaultOptions, type FrameLink } from "../link/index.js";
 import { FaultSpecError, parseFaults } from "../tunnel.js";
 import { assertRoot, planTun, startTunBridge, TunError, type TunBridge } from "../tun/index.js";
+import type { Command, CommandContext } from "./command.js";
 import { cliLinkOptions, LINK_OPTIONS, linkBoard } from "./link-options.js";
-import { watchStopSignals } from "./signals.js";
+import { emitEvent, whenStopped, writeJson } from "./output.js";
 import { UsageError } from "./url.js";
 
 export const TUN_USAGE =
   "usage: hilftp tun --link SPEC|--board NAME [--dev NAME] [--mtu N] [--local-ip A --peer-ip B] [--local-ip6 A --peer-ip6 B] [--pcap FILE] [--faults drop=..,seed=..] [--baud N]";
 
+// --ready-timeout is left out: tun does not ping the board itself (the kernel's traffic does).
+const { "ready-timeout": _notForTun, ...TUN_LINK_OPTIONS } = LINK_OPTIONS;
+
 export const TUN_ARGS = {
-  ...LINK_OPTIONS,
+  ...TUN_LINK_OPTIONS,
   dev: { type: "string" },
 } as const;
 
@@ -139,24 +143,24 @@ export function tunProfileDefaults(profile: BoardProfile, mtuOverride?: number):
   };
 }
 
-export async function tun(args: string[]): Promise<void> {
+async function run(args: string[], ctx: CommandContext): Promise<void> {
   const { values } = parseArgs({ args, options: TUN_ARGS });
   const board = await linkBoard(values);
   const mtu = values.mtu !== undefined && /^\d+$/.test(values.mtu) ? Number(values.mtu) : undefined;
   const options = resolveTunOptions({ values, ...(board ? { profileDefaults: tunProfileDefaults(board, mtu) } : {}) });
-  await runTun(board ? { ...options, board } : options);
+  await runTun(board ? { ...options, board } : options, ctx);
 }
 
-/** Opens the link, brings the device up, relays until SIGINT/SIGTERM or until the bridge ends. */
-export async function runTun(options: TunCommandOptions): Promise<void> {
+/** Opens the link, brings the device up, relays until SIGINT/SIGTERM (ctx.signal) or until the bridge ends. */
+export async function runTun(options: TunCommandOptions, ctx: CommandContext): Promise<void> {
   assertRoot(); // before the link is opened: a listen kind would otherwise wait for nothing
-  const stop = watchStopSignals();
+  const signal = ctx.signal;
   try {
     const bytes = await openLink(options.link, {
-      ...cliLinkOptions("hilftp tun"),
-      signal: stop.signal,
+      ...cliLinkOptions("hilftp tun", ctx),
       ...(options.board ? { board: options.board } : {}),
     });
+    ctx.log(`* link ${options.link} open`);
     let link: FrameLink = new SlipFraming(bytes, { name: options.link, maxFrame: options.mtu + 64 });
     if (options.baud !== undefined) link = shape(link, { baud: options.baud });
     if (options.faults) link = faults(link, options.faults);
@@ -174,20 +178,45 @@ export async function runTun(options: TunCommandOptions): Promise<void> {
       await link.close();
       throw err;
     }
-    if (bridge.ipv6Disabled) process.stderr.write(`hilftp tun: IPv6 off: ${bridge.ipv6Disabled}\n`);
-    if (options.faults) process.stderr.write(`hilftp tun: faults seed ${options.faults.seed}\n`);
-    process.stdout.write(`tun ${bridge.dev} up: ${describeRoutes(bridge)} via ${options.link}\n`);
-    const end = await Promise.race([bridge.ended, stop.stopped.then(() => undefined)]);
+    if (bridge.ipv6Disabled) ctx.stderr.write(`hilftp tun: IPv6 off: ${bridge.ipv6Disabled}\n`);
+    if (options.faults) ctx.stderr.write(`hilftp tun: faults seed ${options.faults.seed}\n`);
+    emitEvent(
+      ctx,
+      "up",
+      { dev: bridge.dev, mtu: options.mtu, link: options.link, ...(bridge.ipv4 ? { ipv4: bridge.ipv4 } : {}), ...(bridge.ipv6 ? { ipv6: bridge.ipv6 } : {}) },
+      `tun ${bridge.dev} up: ${describeRoutes(bridge)} via ${options.link}`,
+    );
+    const end = await Promise.race([bridge.ended, whenStopped(ctx).then(() => undefined)]);
     await bridge.close();
     const c = bridge.counters;
-    process.stderr.write(
-      `hilftp tun: ${bridge.dev} down: ${c.toLink} packets to the link, ${c.toKernel} from it, ${c.queueDrops} dropped (link busy), ${c.notIp} not IP\n`,
-    );
+    if (ctx.json) {
+      writeJson(ctx, { event: "stopped", dev: bridge.dev, toLink: c.toLink, toKernel: c.toKernel, queueDrops: c.queueDrops, notIp: c.notIp });
+    } else {
+      ctx.stderr.write(`hilftp tun: ${bridge.dev} down: ${c.toLink} packets to the link, ${c.toKernel} from it, ${c.queueDrops} dropped (link busy), ${c.notIp} not IP\n`);
+    }
     if (end && end.cause !== "closed") throw new Error(end.message);
   } catch (err) {
-    if (stop.signalled && (err as { code?: string }).code === "ABORTED") return; // interrupted while waiting for the link
+    if (signal?.aborted && (err as { code?: string }).code === "ABORTED") return; // interrupted while waiting for the link
     throw err;
-  } finally {
-    stop.dispose();
   }
 }
+
+export const tun: Command = {
+  name: "tun",
+  help: {
+    summary: "attach the board's SLIP link to a TUN device (root), for ping, curl, lftp, Wireshark",
+    usage: [TUN_USAGE.slice("usage: hilftp ".length)],
+    options: [
+      "  --dev NAME            the device (default hil0; MTU 1500 unless --mtu or the profile says)",
+      "  prints \"tun hil0 up: 198.51.100.1 -> 198.51.100.2 via SPEC\" once it is up (--json: {\"event\":\"up\",...});",
+      "  runs until Ctrl-C or SIGTERM; needs root (CAP_NET_ADMIN)",
+    ],
+    examples: [
+      "sudo hilftp tun --link serial:/dev/ttyACM0@115200",
+      "sudo hilftp tun --board native-sim --dev hil1",
+      "sudo hilftp tun --link tcp:127.0.0.1:5555 --local-ip6 2001:db8::1 --peer-ip6 2001:db8::2 --pcap tun.pcap",
+    ],
+    shared: ["tunnel", "output"],
+  },
+  run,
+};

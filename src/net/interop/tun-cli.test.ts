@@ -1,7 +1,8 @@
 // `hilftp tun` (the built CLI) inside a namespace of its own, on the paths other than a healthy
 // run (kernel-clean.test.ts covers that): the device name is taken, the board side drops the
-// link, the link cannot be opened. Each must end with exit 1, one clear line, and nothing of
-// the bridge left running in the namespace.
+// link, the link cannot be opened. Each must end with a non-zero exit (1: the bridge failed;
+// 3: the link is unreachable, as for every command), one clear line, and nothing of the bridge
+// left running in the namespace.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,11 +92,11 @@ describe("hilftp tun in a namespace, failure paths", () => {
     expect((await run("ip", ["-n", ns.name, "link", "show", "dev", DEV], { timeoutMs: 10_000 })).code).not.toBe(0);
   }, 60_000);
 
-  it("a link that cannot be opened: exit 1 with the link's own message, no device made", async () => {
+  it("a link that cannot be opened: exit 3 (unreachable) with the link's own message, no device made", async () => {
     ns = await createNamespace();
     const spec = `unix:${join(dir, "nobody-listens.sock")}`;
     const tun = spawnTun(ns.name, tunArgs(spec));
-    expect(await tun.exited).toBe(1);
+    expect(await tun.exited).toBe(3);
     expect(tun.stderr()).toMatch(new RegExp(`^hilftp tun: ${spec}: .+\\n$`));
     expect((await run("ip", ["-n", ns.name, "link", "show", "dev", DEV], { timeoutMs: 10_000 })).code).not.toBe(0);
   }, 60_000);
@@ -104,7 +105,7 @@ describe("hilftp tun in a namespace, failure paths", () => {
     ns = await createNamespace({ loopback: false });
     const { spec, board } = await boardSide();
     const tun = spawnTun(ns.name, tunArgs(spec));
-    expect(await tun.exited).toBe(1);
+    expect(await tun.exited).toBe(3);
     (await board.catch(() => undefined))?.destroy();
     expect(tun.stderr()).toBe("hilftp tun: the loopback interface has no 127.0.0.1 (is it up? ip link set lo up)\n");
     expect(await ns.pids()).toEqual([]);
