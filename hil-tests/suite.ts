@@ -424,7 +424,8 @@ export function hilSuite(options: HilSuiteOptions): void {
           expect(performance.now() - released).toBeLessThan(REBOOT_FAIL_MS);
           expect(got).toBeLessThan(sizes.reboot);
           expect(err).toBeInstanceOf(Error);
-          expect(err!.message).toMatch(/^RETR \/reboot\.bin: the server reset the data connection after \d+ bytes, then the control connection: it lost the session/);
+          // Which connection meets the rebooted board first depends on the host's timers.
+          expect(err!.message).toMatch(/^RETR \/reboot\.bin: the server reset the (data|control) connection after \d+ bytes.*: it lost the session \(did the board restart\?\)$/);
         } finally {
           release();
           client.close();

@@ -162,7 +162,7 @@ class Transfer {
     });
 
     let finalTimer: NodeJS.Timeout | undefined;
-    // Bytes moved when the server reset the data connection; see controlLost().
+    // Bytes moved when the server reset the data connection; see sessionLost().
     let resetAfter: number | undefined;
     const pipeSettled = piped.then(
       () => undefined,
@@ -196,8 +196,11 @@ class Transfer {
             if (reply.code < 200 || reply.code > 299) this.fail(FtpError.fromReply(reply, this.control.lastCommand));
           },
           (err: Error) => {
-            if (resetAfter !== undefined && isReset(err.cause)) this.firstError = controlLost(this.control.lastCommand, resetAfter, err);
-            else this.fail(err);
+            if (resetAfter !== undefined && isReset(err.cause)) this.firstError = sessionLost(this.control.lastCommand, "data", resetAfter, err);
+            else if (this.firstError === undefined && isReset(err.cause)) {
+              // The control connection went first (a timer of ours met the rebooted board before the data did).
+              this.fail(sessionLost(this.control.lastCommand, "control", monitor.bytes, err));
+            } else this.fail(err);
           },
         );
     await Promise.all([pipeSettled, finalSettled]);
@@ -273,12 +276,16 @@ function isReset(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
 }
 
-/** Both connections reset mid-transfer: the server's end forgot the session, as a board does when it restarts. */
-function controlLost(command: string, bytes: number, cause: Error): FtpConnectionError {
-  return new FtpConnectionError(
-    `${command}: the server reset the data connection after ${bytes} bytes, then the control connection: it lost the session (did the board restart?)`,
-    { cause },
-  );
+/**
+ * The connections of a transfer reset one after the other (whichever first): the server's end forgot
+ * the session, as a board does when it restarts.
+ */
+function sessionLost(command: string, first: "data" | "control", bytes: number, cause: Error): FtpConnectionError {
+  const what =
+    first === "data"
+      ? `the server reset the data connection after ${bytes} bytes, then the control connection`
+      : `the server reset the control connection after ${bytes} bytes of data`;
+  return new FtpConnectionError(`${command}: ${what}: it lost the session (did the board restart?)`, { cause });
 }
 
 function sizeFromText(text: string): number | undefined {

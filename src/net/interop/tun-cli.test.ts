@@ -105,7 +105,7 @@ describe("hilftp tun in a namespace, failure paths", () => {
     ns = await createNamespace({ loopback: false });
     const { spec, board } = await boardSide();
     const tun = spawnTun(ns.name, tunArgs(spec));
-    expect(await tun.exited).toBe(3);
+    expect(await tun.exited).toBe(1);
     (await board.catch(() => undefined))?.destroy();
     expect(tun.stderr()).toBe("hilftp tun: the loopback interface has no 127.0.0.1 (is it up? ip link set lo up)\n");
     expect(await ns.pids()).toEqual([]);
