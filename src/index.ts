@@ -6,5 +6,6 @@ export * from "./ftp/fs/index.js";
 export * from "./board/index.js";
 export { openTunnel, tunnelOptions, parseFaults, type Tunnel, type TunnelOptions, type TunnelOverrides } from "./tunnel.js";
 export { Stack, StackError, type StackOptions, type AddressPair } from "./net/stack.js";
+export { DEFAULT_TCP_CONFIG, type TcpConfig } from "./net/tcp/index.js";
 export { SlipNetwork } from "./net/slip-network.js";
-export { openLink, SlipFraming, faults, shape, pcapTap, linkPair, ProcessLink, readPcap, type FrameLink, type ByteLink, type FaultOptions, type LinkStats, type PcapFile } from "./link/index.js";
+export { openLink, SlipFraming, faults, shape, pcapTap, linkPair, ProcessLink, readPcap, goodput, lineCount, type FrameLink, type ByteLink, type FaultOptions, type LinkStats, type PcapFile } from "./link/index.js";

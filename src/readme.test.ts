@@ -1,6 +1,6 @@
 // The README's promises that code can check: its first lines are the two commands (demo, all
-// tests), every `npm run X` it names is a script, and the example user test it shows is, line for
-// line, hil-tests/example.test.ts — which CI runs against native-sim.
+// tests), every `npm run X` it names is a script, and the example code it shows is, line for
+// line, hil-tests/{example,library,layers}.test.ts — which CI runs.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
@@ -20,8 +20,8 @@ describe("README", () => {
     expect(named.filter((n) => !(n in pkg.scripts))).toEqual([]);
   });
 
-  it("shows hil-tests/example.test.ts as the example user test, verbatim from its first import", () => {
-    const file = readFileSync(new URL("hil-tests/example.test.ts", root), "utf8");
+  it.each(["example", "library", "layers"])("shows hil-tests/%s.test.ts verbatim from its first import", (name) => {
+    const file = readFileSync(new URL(`hil-tests/${name}.test.ts`, root), "utf8");
     const body = file.slice(file.indexOf("import "));
     expect(readme).toContain("```ts\n" + body + "```");
   });

@@ -11,6 +11,7 @@ import type { Command, CommandContext } from "./command.js";
 import { cliLinkOptions } from "./link-options.js";
 import { emitEvent, whenStopped, writeJson } from "./output.js";
 import { relayLink } from "./relay.js";
+import { publishStats } from "./stats-registry.js";
 import { UsageError } from "./url.js";
 
 /** Without --listen: a free port on the loopback interface, printed in the "reachable at" line. */
@@ -67,6 +68,12 @@ async function runBoard(kind: "sim" | "qemu", args: string[], ctx: CommandContex
     await ended;
     throw new Error(`--listen ${values.listen ?? "tcp:127.0.0.1:0"}: ${(err as Error).message}`);
   }
+  // Published before the "reachable" line, so a script that waits for that line finds it in hilftp stats.
+  const relayed = relay;
+  const unpublish = await publishStats(
+    { command: kind, board: board.name, link: relay.address, boardPid: link.pid, snapshot: () => ({ linkStats: relayed.stats }) },
+    ctx,
+  );
   emitEvent(
     ctx,
     "reachable",
@@ -74,6 +81,7 @@ async function runBoard(kind: "sim" | "qemu", args: string[], ctx: CommandContex
     `${kind} ${board.name} up (pid ${link.pid}, answered ping after ${Math.round(link.readyMs)} ms): reachable at ${relay.address}`,
   );
   await Promise.race([ended, whenStopped(ctx)]);
+  await unpublish();
   await relay.close();
   link.destroy();
   await ended;

@@ -13,6 +13,7 @@ import { ports } from "./ports.js";
 import { put } from "./put.js";
 import { serve } from "./serve.js";
 import { mkdir, mv, rm, rmdir } from "./simple.js";
+import { stats } from "./stats.js";
 import { tun } from "./tun.js";
 
 export const COMMANDS: readonly Command[] = [
@@ -33,4 +34,5 @@ export const COMMANDS: readonly Command[] = [
   demo,
   forward,
   bench,
+  stats,
 ];

@@ -10,6 +10,7 @@ import { commandNetwork, LINK_OPTIONS } from "./link-options.js";
 import { emitEvent, whenStopped, writeJson } from "./output.js";
 import { urlHost } from "./serve.js";
 import { watchStopSignals } from "./signals.js";
+import { publishStats } from "./stats-registry.js";
 import { UsageError } from "./url.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:2121";
@@ -93,6 +94,21 @@ async function run(args: string[], ctx: CommandContext): Promise<void> {
       const url = `ftp://${urlHost(forwarder.local.address)}:${forwarder.local.port}`;
       const name = net.board?.name ?? tunnel.link.name;
       const pid = (tunnel.bytes as { pid?: unknown }).pid;
+      const stack = tunnel.stack;
+      const unpublish = await publishStats(
+        {
+          command: "forward",
+          board: name,
+          link: tunnel.link.name,
+          ...(typeof pid === "number" ? { boardPid: pid } : {}),
+          snapshot: () => ({
+            linkStats: tunnel.link.stats,
+            stack: { counters: stack.counters, tcp: stack.tcpTotals },
+            sessions: { total: forwarder.sessions },
+          }),
+        },
+        ctx,
+      );
       emitEvent(
         ctx,
         "listening",
@@ -104,6 +120,7 @@ async function run(args: string[], ctx: CommandContext): Promise<void> {
         `forwarding ${url} -> board ${urlHost(boardHost)}:${boardPort} (${name})`,
       );
       await Promise.race([stopped, linkClosed]);
+      await unpublish();
       await forwarder.close();
       const sessions = forwarder.sessions;
       if (!signal.aborted) {

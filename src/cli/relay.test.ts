@@ -47,6 +47,27 @@ function closed(socket: net.Socket): Promise<void> {
 }
 
 describe("relayLink", () => {
+  it("counts bytes both ways and SLIP frames by their END bytes, split across chunks or not", async () => {
+    const [board, far] = linkPair();
+    const relay = await relayLink(far, { kind: "tcp", host: "127.0.0.1", port: 0 });
+    try {
+      const host = await connect(relay.address);
+      const atBoard = read(board, 8);
+      host.write(Buffer.from([0xc0, 1, 2, 0xc0, 0xc0, 3, 4, 0xc0])); // two frames, an empty run between
+      await atBoard;
+      const atHost = read(host, 5);
+      board.write(Buffer.from([0xc0, 9, 9]));
+      await new Promise((r) => setTimeout(r, 20));
+      board.write(Buffer.from([9, 0xc0])); // the frame's END in a later chunk
+      await atHost;
+      expect(relay.stats).toEqual({ framesIn: 1, framesOut: 2, bytesIn: 5, bytesOut: 8, droppedBytes: 0, hostSessions: 1 });
+      host.destroy();
+      await closed(host);
+    } finally {
+      await relay.close();
+    }
+  });
+
   it("relays both ways to one host at a time; the next waits, then gets its turn", async () => {
     const [board, far] = linkPair();
     const relay = await relayLink(far, { kind: "tcp", host: "127.0.0.1", port: 0 });

@@ -13,8 +13,46 @@ export interface LinkRelay {
   readonly address: string;
   /** Host connections served so far (finished and current). */
   readonly served: number;
+  /** Bytes and SLIP frames relayed so far (for hilftp stats). */
+  readonly stats: RelayStats;
   /** Stops listening and drops the current host; the board link stays open (the caller owns it). */
   close(): Promise<void>;
+}
+
+/**
+ * What went through the relay. "In" is from the board, "out" to it, as a host sees its link.
+ * The relay moves bytes, not frames; frames are counted by their SLIP END bytes.
+ */
+export interface RelayStats {
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Board bytes read while no host was connected, and dropped (counted in bytesIn too). */
+  readonly droppedBytes: number;
+  readonly hostSessions: number;
+}
+
+/** SLIP END. */
+const END = 0xc0;
+
+/** Counts the frames a byte stream carries: each END that closes a non-empty run of bytes. */
+class FrameCounter {
+  frames = 0;
+  private open = false;
+  add(chunk: Buffer): void {
+    let i = 0;
+    while (i < chunk.length) {
+      const end = chunk.indexOf(END, i);
+      if (end < 0) {
+        this.open = true;
+        return;
+      }
+      if (end > i || this.open) this.frames++;
+      this.open = false;
+      i = end + 1;
+    }
+  }
 }
 
 export interface RelayEvents {
@@ -29,9 +67,18 @@ export async function relayLink(link: ByteLink, listen: TcpSpec | UnixSpec, even
   let host: net.Socket | undefined;
   let served = 0;
   let closed = false;
+  const fromBoard = new FrameCounter();
+  const toBoard = new FrameCounter();
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let droppedBytes = 0;
 
   const onBoardData = (chunk: Buffer): void => {
-    if (host && !host.destroyed && !host.write(chunk)) link.pause();
+    bytesIn += chunk.length;
+    fromBoard.add(chunk);
+    if (host && !host.destroyed) {
+      if (!host.write(chunk)) link.pause();
+    } else droppedBytes += chunk.length;
   };
   link.on("data", onBoardData);
   const onBoardDrain = (): void => {
@@ -44,6 +91,8 @@ export async function relayLink(link: ByteLink, listen: TcpSpec | UnixSpec, even
     const n = ++served;
     events.onHost?.("attached", n);
     socket.on("data", (chunk: Buffer) => {
+      bytesOut += chunk.length;
+      toBoard.add(chunk);
       if (!link.write(chunk)) socket.pause();
     });
     socket.on("drain", () => link.resume());
@@ -98,6 +147,9 @@ export async function relayLink(link: ByteLink, listen: TcpSpec | UnixSpec, even
     address,
     get served() {
       return served;
+    },
+    get stats(): RelayStats {
+      return { framesIn: fromBoard.frames, framesOut: toBoard.frames, bytesIn, bytesOut, droppedBytes, hostSessions: served };
     },
     async close() {
       if (closed) return;

@@ -8,6 +8,7 @@ import { parseLinkSpec } from "../link/index.js";
 import type { Command, CommandContext } from "./command.js";
 import { commandNetwork, DEFAULT_READY_SECONDS, LINK_OPTIONS, waitForBoard, type CommandNetwork, type LinkFlags } from "./link-options.js";
 import { emitEvent, whenStopped, writeJson } from "./output.js";
+import { publishStats } from "./stats-registry.js";
 import { UsageError } from "./url.js";
 
 export function parseUsers(specs: readonly string[]): Record<string, string> {
@@ -89,9 +90,31 @@ async function run(args: string[], ctx: CommandContext): Promise<void> {
     const ep = await server.listen();
     const shown = tunnel ? (tunnel.stack.addresses(4)?.local ?? ep.address) : ep.address;
     const url = `ftp://${urlHost(shown)}:${ep.port}`;
+    // Over a tunnel it owns a stack and a link worth watching; on host TCP there is nothing of ours to count.
+    let unpublish = async (): Promise<void> => undefined;
+    if (tunnel) {
+      let opened = 0;
+      server.on("session-open", () => opened++);
+      const boardPid = (tunnel.bytes as { pid?: unknown }).pid;
+      unpublish = await publishStats(
+        {
+          command: "serve",
+          board: net.board?.name ?? tunnel.link.name,
+          link: tunnel.link.name,
+          ...(typeof boardPid === "number" ? { boardPid } : {}),
+          snapshot: () => ({
+            linkStats: tunnel.link.stats,
+            stack: { counters: tunnel.stack.counters, tcp: tunnel.stack.tcpTotals },
+            sessions: { total: opened, active: server.sessionCount },
+          }),
+        },
+        ctx,
+      );
+    }
     emitEvent(ctx, "listening", { url, address: shown, port: ep.port, root: values.root }, `listening on ${url}`);
     if (tunnel) watchBoard(net, values, ctx);
     await whenStopped({ signal: stop });
+    await unpublish();
     await server.close();
     ctx.log("* server closed");
     if (ctx.json) writeJson(ctx, { event: "stopped", url });

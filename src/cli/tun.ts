@@ -11,6 +11,7 @@ import { assertRoot, planTun, startTunBridge, TunError, type TunBridge } from ".
 import type { Command, CommandContext } from "./command.js";
 import { cliLinkOptions, LINK_OPTIONS, linkBoard } from "./link-options.js";
 import { emitEvent, whenStopped, writeJson } from "./output.js";
+import { publishStats } from "./stats-registry.js";
 import { UsageError } from "./url.js";
 
 export const TUN_USAGE =
@@ -180,6 +181,21 @@ export async function runTun(options: TunCommandOptions, ctx: CommandContext): P
     }
     if (bridge.ipv6Disabled) ctx.stderr.write(`hilftp tun: IPv6 off: ${bridge.ipv6Disabled}\n`);
     if (options.faults) ctx.stderr.write(`hilftp tun: faults seed ${options.faults.seed}\n`);
+    const framed = link;
+    const boardPid = (bytes as { pid?: unknown }).pid;
+    const unpublish = await publishStats(
+      {
+        command: "tun",
+        board: options.board?.name ?? options.link,
+        link: options.link,
+        ...(typeof boardPid === "number" ? { boardPid } : {}),
+        snapshot: () => {
+          const c = bridge.counters;
+          return { linkStats: framed.stats, tun: { toLink: c.toLink, toKernel: c.toKernel, queueDrops: c.queueDrops, notIp: c.notIp } };
+        },
+      },
+      ctx,
+    );
     emitEvent(
       ctx,
       "up",
@@ -187,6 +203,7 @@ export async function runTun(options: TunCommandOptions, ctx: CommandContext): P
       `tun ${bridge.dev} up: ${describeRoutes(bridge)} via ${options.link}`,
     );
     const end = await Promise.race([bridge.ended, whenStopped(ctx).then(() => undefined)]);
+    await unpublish();
     await bridge.close();
     const c = bridge.counters;
     if (ctx.json) {
