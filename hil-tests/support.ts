@@ -45,7 +45,7 @@ export class RawFtp {
   }
 
   static async connect(network: Network, host: string, port: number, timeoutMs: number): Promise<RawFtp> {
-    return new RawFtp(await network.connect({ host, port, timeoutMs }));
+    return new RawFtp(await network.connect({ host, port, timeoutMs, messages: true }));
   }
 
   async next(timeoutMs: number): Promise<Reply> {

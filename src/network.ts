@@ -34,6 +34,12 @@ export interface ConnectOptions {
   readonly localPort?: number;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Request/response messages, e.g. an FTP control connection: where the link's profile asks for it
+   * (NetX reads one command per packet), each write travels in segments of its own. Without it the
+   * connection is a plain byte stream that may be coalesced (data connections).
+   */
+  readonly messages?: boolean;
 }
 
 export interface ListenOptions {
@@ -41,6 +47,8 @@ export interface ListenOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly backlog?: number;
+  /** Accepted connections carry messages (see ConnectOptions.messages). */
+  readonly messages?: boolean;
 }
 
 export interface Listener {

@@ -172,7 +172,7 @@ export class AgentClient {
   /** Connects to the agent and checks that it answers HELLO as agent protocol 1. */
   static async connect(network: Network, options: AgentConnectOptions): Promise<{ agent: AgentClient; hello: AgentHello }> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const connection = await network.connect({ host: options.host, port: options.port ?? AGENT_PORT, timeoutMs });
+    const connection = await network.connect({ host: options.host, port: options.port ?? AGENT_PORT, timeoutMs, messages: true });
     const agent = new AgentClient(connection, options);
     try {
       const hello = await agent.hello();

@@ -151,7 +151,7 @@ class Session {
     try {
       // No time limit: a board with all its sessions busy leaves a fifth waiting in its listen
       // backlog (NetX sends no 421), and so do we. Closing the client or the forwarder aborts.
-      board = await this.o.board.connect({ host: this.o.boardHost, port: this.o.boardPort, signal: this.abort.signal });
+      board = await this.o.board.connect({ host: this.o.boardHost, port: this.o.boardPort, signal: this.abort.signal, messages: true });
     } catch (err) {
       if (!this.ending) {
         this.toClient(formatReply(421, `hilftp forward: cannot reach the board's FTP server: ${(err as Error).message}`));

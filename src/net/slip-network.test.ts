@@ -13,6 +13,7 @@ import { FrameLinkDecorator } from "../link/decorator.js";
 import { faults, linkPair, SlipFraming, type FrameLink } from "../link/index.js";
 import { SlipNetwork } from "./slip-network.js";
 import { Stack } from "./stack.js";
+import { IP_PROTO, parseIpPacket, parseTcp } from "./wire/index.js";
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from "./tcp/index.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
@@ -186,5 +187,63 @@ describe("a board that restarts mid-transfer", () => {
     const again = await FtpClient.connect({ network: new SlipNetwork(p.host), host: "198.51.100.2", port: 21, user: "u", password: "p" });
     expect((await again.list("/")).map((e) => e.name)).toEqual(["big.bin"]);
     await again.quit();
+  });
+});
+
+describe("message boundaries (a NetX profile's oneMessagePerSegment)", () => {
+  /** Payload sizes of the TCP segments the host sends to `port`, recorded off the host's link. */
+  function payloadsTo(p: Pair, port: number): number[] {
+    const sizes: number[] = [];
+    const link = (p.host as unknown as { link: FrameLink }).link;
+    const record = (frame: Buffer): void => {
+      const ip = parseIpPacket(frame);
+      if (ip.ok && ip.value.protocol === IP_PROTO.TCP) {
+        const tcp = parseTcp(ip.value.payload, ip.value.src, ip.value.dst);
+        if (tcp.ok && tcp.value.dstPort === port && tcp.value.payload.length > 0) sizes.push(tcp.value.payload.length);
+      }
+    };
+    const send = link.send.bind(link);
+    link.send = (frame: Buffer): boolean => {
+      record(frame);
+      return send(frame);
+    };
+    const pieces = link.sendPieces?.bind(link);
+    if (pieces) {
+      link.sendPieces = (head: Buffer, body: Buffer): boolean => {
+        record(Buffer.concat([head, body]));
+        return pieces(head, body);
+      };
+    }
+    return sizes;
+  }
+
+  async function tenWrites(messages: boolean): Promise<number[]> {
+    // One segment in flight: what queues behind it shows whether writes may share segments.
+    const p = tunnel(1500, { tcp: { messageBoundaries: true, maxSegmentsInFlight: 1 } });
+    const got: Buffer[] = [];
+    const done = new Promise<void>((resolve) => {
+      void new SlipNetwork(p.board).listen({ host: "198.51.100.2", port: 7000, messages }, (c) => {
+        c.stream.on("data", (d: Buffer) => got.push(d));
+        c.stream.on("end", () => resolve());
+      });
+    });
+    const sizes = payloadsTo(p, 7000);
+    await new Promise((r) => setTimeout(r, 10));
+    const c = await new SlipNetwork(p.host).connect({ host: "198.51.100.2", port: 7000, messages });
+    for (let i = 0; i < 10; i++) c.stream.write(`LINE ${i} ${"x".repeat(91)}\r\n`);
+    c.stream.end();
+    await done;
+    expect(Buffer.concat(got).length).toBe(10 * 100);
+    return sizes;
+  }
+
+  it("keep each write of a message connection in segments of its own", async () => {
+    expect(await tenWrites(true)).toEqual(Array(10).fill(100));
+  });
+
+  it("let a byte-stream connection (FTP data) fill its segments", async () => {
+    const sizes = await tenWrites(false);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(sizes.length).toBeLessThanOrEqual(3);
   });
 });

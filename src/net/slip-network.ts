@@ -16,6 +16,11 @@ function wrap(socket: TcpSocket, e: SocketEndpoints): Connection {
   return { stream: socket, ...ends(e), probe: () => socket.probe() };
 }
 
+/** The profile's message boundaries apply to message connections only; byte streams are coalesced freely. */
+function streamOnly(messages: boolean | undefined): { tcp?: { messageBoundaries: false } } {
+  return messages ? {} : { tcp: { messageBoundaries: false } };
+}
+
 export class SlipNetwork implements Network {
   constructor(readonly stack: Stack) {}
 
@@ -23,7 +28,10 @@ export class SlipNetwork implements Network {
     const what = `connect to ${options.host} port ${options.port}`;
     let socket: TcpSocket;
     try {
-      socket = this.stack.connect(options.host, options.port, options.localPort !== undefined ? { localPort: options.localPort } : {});
+      socket = this.stack.connect(options.host, options.port, {
+        ...(options.localPort !== undefined ? { localPort: options.localPort } : {}),
+        ...streamOnly(options.messages),
+      });
     } catch (err) {
       const e = err as StackError;
       return Promise.reject(new NetworkError(`${what}: ${e.message}`, e.code ?? "EINVAL"));
@@ -61,7 +69,7 @@ export class SlipNetwork implements Network {
   async listen(options: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener> {
     const family = this.familyOf(options.host);
     try {
-      const l = this.stack.listen(options.port, (socket, e) => onConnection(wrap(socket, e)), { family });
+      const l = this.stack.listen(options.port, (socket, e) => onConnection(wrap(socket, e)), { family, ...streamOnly(options.messages) });
       const local = this.stack.addresses(family === 6 ? 6 : 4) ?? this.stack.addresses(6);
       return {
         local: { address: family === "both" ? "::" : local!.local, port: l.port, family: family === 4 ? 4 : 6 },

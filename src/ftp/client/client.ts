@@ -136,7 +136,7 @@ export class FtpClient {
       this.passivePref = undefined;
       let connection;
       try {
-        connection = await this.network.connect({ host, port, timeoutMs: this.timeoutMs });
+        connection = await this.network.connect({ host, port, timeoutMs: this.timeoutMs, messages: true });
       } catch (err) {
         if (err instanceof NetworkError && err.code === "ETIMEDOUT") {
           throw new FtpTimeoutError("control", this.timeoutMs, `connecting to ${host} port ${port}`);

@@ -60,7 +60,7 @@ export class FtpServer extends EventEmitter implements ServerContext {
   async listen(): Promise<Endpoint> {
     if (this.listener) return this.listener.local;
     this.listener = await this.network.listen(
-      { host: this.config.host ?? DEFAULTS.host, port: this.config.port ?? DEFAULTS.port, backlog: 1024 },
+      { host: this.config.host ?? DEFAULTS.host, port: this.config.port ?? DEFAULTS.port, backlog: 1024, messages: true },
       (c) => this.accept(c),
     );
     return this.listener.local;
