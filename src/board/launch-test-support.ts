@@ -15,14 +15,7 @@ import type { BoardProfile } from "./profile.js";
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
 /** Whether a process with this PID exists (an exited child is reaped by Node, so it does not). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { alive } from "./firmware-build.js";
 
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {

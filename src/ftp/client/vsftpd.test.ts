@@ -1,6 +1,5 @@
 // Integration: every client operation against a real vsftpd (started by src/testing/peers.ts),
 // in passive and in active mode, with SHA-256 checks of what was transferred.
-import { createHash } from "node:crypto";
 import { copyFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,22 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRandomFile, sha256File, startVsftpd, type RunningPeer } from "../../testing/peers.js";
 import { FtpClient } from "./client.js";
 import { AbortError, FtpError } from "./errors.js";
+import { hashSink } from "../../cli/hash-sink.js";
 import type { TransferProgress } from "./monitor.js";
 
 const MiB = 1024 * 1024;
 
-function hashSink(): { stream: Writable; digest: () => string; bytes: () => number } {
-  const hash = createHash("sha256");
-  let n = 0;
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      n += chunk.length;
-      done();
-    },
-  });
-  return { stream, digest: () => hash.digest("hex"), bytes: () => n };
-}
 
 describe.each([
   ["passive", true],
@@ -83,8 +71,8 @@ describe.each([
     expect(await sha256File(join(local, "down.bin"))).toBe(bigHash);
 
     const sink = hashSink();
-    await client.download("big.bin", sink.stream);
-    expect(sink.digest()).toBe(bigHash);
+    await client.download("big.bin", sink.sink);
+    expect(sink.digest().sha256).toBe(bigHash);
   });
 
   it("mdtm, list (MLSD absent in vsftpd: LIST), nlst", async () => {
@@ -149,8 +137,8 @@ describe.each([
     expect(Buffer.concat(chunks).toString()).toBe("one\ntwo\n");
     // Binary again afterwards: TYPE I is sent because the type changed.
     const s = hashSink();
-    await client.download("text.txt", s.stream);
-    expect(s.bytes()).toBe(10);
+    await client.download("text.txt", s.sink);
+    expect(s.digest().bytes).toBe(10);
   });
 
   it("aborts a download and stays usable", async () => {
@@ -172,7 +160,7 @@ describe.each([
   });
 
   it("reports a missing file as FtpError 550 and carries on", async () => {
-    const err = await client.download("nope.bin", hashSink().stream).catch((e: unknown) => e);
+    const err = await client.download("nope.bin", hashSink().sink).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FtpError);
     expect((err as FtpError).code).toBe(550);
     expect(await client.size("big.bin")).toBe(5 * MiB + 123);
@@ -186,8 +174,8 @@ describe.each([
     );
     try {
       const sinks = others.map(() => hashSink());
-      await Promise.all(others.map((c, i) => c.download(`${peer.writableDir}/big.bin`, sinks[i].stream)));
-      for (const s of sinks) expect(s.digest()).toBe(bigHash);
+      await Promise.all(others.map((c, i) => c.download(`${peer.writableDir}/big.bin`, sinks[i].sink)));
+      for (const s of sinks) expect(s.digest().sha256).toBe(bigHash);
       // Three calls on one client at once: queued, all succeed.
       const [a, b, c] = await Promise.all([client.size("big.bin"), client.pwd(), client.size("app.txt")]);
       expect([a, b, c]).toEqual([5 * MiB + 123, peer.writableDir, 12]);
